@@ -1,0 +1,60 @@
+import { factory, primaryKey, nullable } from '@mswjs/data'
+import type { ProviderId } from './controls.ts'
+
+/** A registered OAuth client (an "application" at BookingSync, an "Embed app" at Zapier). */
+export interface Client {
+  provider: ProviderId
+  clientId: string
+  clientSecret: string
+  /** Exact-match redirect URIs (RFC 6749 §3.1.2.3: simple string comparison). */
+  redirectUris: string[]
+  name: string
+  /** Scopes the client may be granted; `null` means every scope the provider knows. */
+  scopes: string[] | null
+  /** Image URL (or data URL) shown on consent pages, when the provider shows one. */
+  logo: string | null
+}
+
+/**
+ * The registered clients, on @mswjs/data as the design card asks, with a `Map` index beside it:
+ * every token request authenticates a client, and `findFirst` scans every row.
+ */
+export class ClientRegistry {
+  readonly #db = factory({
+    client: {
+      key: primaryKey(String),
+      provider: String,
+      clientId: String,
+      clientSecret: String,
+      redirectUris: () => [] as string[],
+      name: String,
+      scopes: nullable<string[]>(() => null),
+      logo: nullable(String),
+    },
+  })
+  readonly #index = new Map<string, Client>()
+
+  /** Registers or replaces a client. */
+  register(client: Client): Client {
+    const key = `${client.provider}:${client.clientId}`
+    this.#db.client.delete({ where: { key: { equals: key } } })
+    this.#db.client.create({ key, ...client })
+    const stored = { ...client, redirectUris: [...client.redirectUris], scopes: client.scopes && [...client.scopes] }
+    this.#index.set(key, stored)
+    return stored
+  }
+
+  /** O(1) lookup on the token path. */
+  get(provider: ProviderId, clientId: string): Client | undefined {
+    return this.#index.get(`${provider}:${clientId}`)
+  }
+
+  list(provider?: ProviderId): Client[] {
+    return [...this.#index.values()].filter((c) => !provider || c.provider === provider)
+  }
+
+  clear(): void {
+    this.#db.client.deleteMany({ where: { key: { contains: '' } } })
+    this.#index.clear()
+  }
+}

@@ -1,0 +1,92 @@
+/** Small Response builders shared by every provider. */
+
+export type HeaderMap = Record<string, string>
+
+/** A JSON answer; `contentType` lets BookingSync say `application/vnd.api+json; charset=utf-8`. */
+export function json(body: unknown, status = 200, headers: HeaderMap = {}, contentType = 'application/json'): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': contentType, ...headers } })
+}
+
+export function html(body: string, status = 200, headers: HeaderMap = {}): Response {
+  return new Response(body, { status, headers: { 'content-type': 'text/html; charset=utf-8', ...headers } })
+}
+
+export function redirect(location: string, status = 302, headers: HeaderMap = {}): Response {
+  return new Response(null, { status, headers: { location, ...headers } })
+}
+
+/** RFC 6749 §5.1: token responses MUST carry these. */
+export const NO_STORE: HeaderMap = { 'cache-control': 'no-store', pragma: 'no-cache' }
+
+/** Escapes text for HTML element content and double-quoted attribute values. */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;')
+}
+
+/**
+ * A tagged template that escapes every interpolated value unless it is `raw(...)` output.
+ * Consent pages are built with it so that nothing a client sends (name, scope, state) can
+ * inject markup.
+ */
+export function page(strings: TemplateStringsArray, ...values: unknown[]): RawHtml {
+  let out = strings[0] ?? ''
+  values.forEach((value, i) => {
+    out += renderValue(value) + (strings[i + 1] ?? '')
+  })
+  return new RawHtml(out)
+}
+
+export class RawHtml {
+  constructor(readonly html: string) {}
+  toString(): string {
+    return this.html
+  }
+}
+
+/** Marks already-safe markup (the output of `page`) so that `page` does not escape it again. */
+export function raw(markup: string): RawHtml {
+  return new RawHtml(markup)
+}
+
+function renderValue(value: unknown): string {
+  if (value instanceof RawHtml) return value.html
+  if (Array.isArray(value)) return value.map(renderValue).join('')
+  if (value === false || value === null || value === undefined) return ''
+  return escapeHtml(value)
+}
+
+/**
+ * Adds parameters to a registered redirect URI, keeping the query it already has
+ * (RFC 6749 §3.1.2: "MUST retain" it) and encoding every value.
+ */
+export function withParams(uri: string, params: Record<string, string | undefined>): string {
+  const url = new URL(uri)
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) url.searchParams.append(key, value)
+  return url.toString()
+}
+
+/** The HTTP Basic credentials of a request (RFC 6749 §2.3.1: each part form-urlencoded). */
+export function basicCredentials(headers: Headers): { id: string; secret: string } | undefined {
+  const header = headers.get('authorization')
+  const match = header?.match(/^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i)
+  if (!match) return undefined
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  if (colon < 0) return undefined
+  try {
+    return { id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')) }
+  } catch {
+    return { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) }
+  }
+}
+
+/** The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1), if any. */
+export function bearerToken(headers: Headers): string | undefined {
+  const match = headers.get('authorization')?.match(/^Bearer\s+(\S+)\s*$/i)
+  return match?.[1]
+}

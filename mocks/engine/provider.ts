@@ -1,0 +1,369 @@
+import type { Clock } from './clock.ts'
+import type { Client, ClientRegistry } from './clients.ts'
+import type { ConsentMode, ControlEndpoint, Faults, ProviderId, RequestLog } from './controls.ts'
+import { ProviderError } from './errors.ts'
+import type { ParamSource, Params } from './params.ts'
+import { DEFAULT_MAX_BODY_BYTES, readParams } from './params.ts'
+import { ExpiringStore, type StoredGrant } from './store.ts'
+
+/** Who a grant speaks for: a user, a team (cal.com team grants) and/or an account (BookingSync). */
+export interface GrantSubject {
+  userId: number | null
+  teamId: number | null
+  accountId: number | null
+}
+
+/** An authorization code waiting for its exchange. */
+export interface CodeEntry extends StoredGrant, GrantSubject {
+  redirectUri: string
+  scopes: string[]
+  issuedAt: number
+}
+
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials'
+
+/** An access or refresh token. */
+export interface TokenEntry extends StoredGrant, GrantSubject {
+  kind: 'access' | 'refresh'
+  scopes: string[]
+  /** Epoch ms of issue. */
+  issuedAt: number
+  grantType: GrantType
+  /** The other half of the pair issued together (the refresh token of an access token, and back). */
+  pair: string | null
+  /** Epoch ms of the first use at a resource endpoint, `null` before. */
+  firstUsedAt: number | null
+  /**
+   * Doorkeeper's "revoke on use" rotation: tokens that stay valid until this (new) access token
+   * is first used, then are revoked.
+   */
+  revokeOnFirstUse: string[]
+}
+
+/** The per-provider state and shared services a provider's routes work with. */
+export interface ProviderRuntime<Data = unknown, Options = unknown> {
+  readonly id: ProviderId
+  readonly clock: Clock
+  readonly clients: ClientRegistry
+  readonly codes: ExpiringStore<CodeEntry>
+  readonly accessTokens: ExpiringStore<TokenEntry>
+  readonly refreshTokens: ExpiringStore<TokenEntry>
+  /** Approved scopes per `clientId|userId|accountId` (consent that later authorizations may skip). */
+  readonly approvals: Map<string, Set<string>>
+  readonly options: Options
+  data: Data
+  consent(): ConsentMode
+  /** The user `consent: allow|deny` acts as (the provider's demo user). */
+  defaultUserId(): number
+  client(clientId: unknown): Client | undefined
+  /** Revokes every code and token issued to a client (contract §3 `POST /__admin/revoke`). */
+  revokeClient(clientId: string): number
+}
+
+/** What a route handler receives. The adapters build the Request; nothing here is adapter-specific. */
+export interface RequestContext {
+  readonly request: Request
+  readonly url: URL
+  readonly method: string
+  /** The path below the provider's base, e.g. `/api/auth/oauth/token`. */
+  readonly path: string
+  /** The absolute base URL the request came in on (`https://app.cal.com`, `http://127.0.0.1:4010/calcom`). */
+  readonly base: string
+  /** The absolute base URL of one of the provider's hosts, as seen by this request. */
+  baseOf(host: string): string
+  readonly headers: Headers
+  /** The raw body (bounded by the body limit). */
+  readonly body: Uint8Array
+  /** Path parameters of the matched route (`/oauth/authorize/:code` → `{code}`). */
+  readonly routeParams: Readonly<Record<string, string>>
+  /** Parameters from the given sources; a malformed body throws `malformed_body`. Cached per sources. */
+  params(sources: readonly ParamSource[]): Promise<Params>
+}
+
+export interface Route {
+  /** HTTP methods served; `'*'` serves all. */
+  methods: readonly string[] | '*'
+  /** The provider's real path; `:name` segments are parameters. */
+  path: string
+  /** For multi-host providers (Zapier): the host key of `ProviderDefinition.hosts` this path lives on. */
+  host?: string
+  /** What the control API calls this endpoint (faults, log); may depend on the request (grant_type). */
+  endpoint?: ControlEndpoint | ((ctx: RequestContext) => Promise<ControlEndpoint>)
+  /** The answer to a method not in `methods` (default: the provider's 405). */
+  wrongMethod?: () => ProviderError
+  /** This route's own error shape, when it differs from the provider's default. */
+  renderError?: (error: ProviderError, ctx: RequestContext) => Response
+  handle(ctx: RequestContext): Promise<Response> | Response
+}
+
+/** A provider = data (hosts, demo client, lifetimes in its profile) + its route table. */
+export interface ProviderDefinition<Data = unknown, Options = unknown> {
+  id: ProviderId
+  /** Human name ("Cal.com", "BookingSync", "Zapier"). */
+  title: string
+  /** Host key → real base URL; the first is the primary host. Zapier has two. */
+  hosts: Readonly<Record<string, string>>
+  /** Fixtures: builds the provider's resource data (users, teams, bookings…) afresh. */
+  createData(): Data
+  /** Clients registered at start and after a reset. */
+  demoClients(): Client[]
+  /** The user `consent: allow|deny` acts as. */
+  defaultUserId(data: Data): number
+  /** Options the provider understands, with their defaults. */
+  defaultOptions: Options
+  /** Endpoint paths for the index page and the conformance suite, relative to the base. */
+  endpoints: Readonly<Record<string, string>>
+  /** The provider's default error shape. */
+  renderError(error: ProviderError, ctx: RequestContext): Response
+  /** The error an injected fault answers with (contract §3: "the provider's error shape"). */
+  faultError(endpoint: ControlEndpoint, status: number): ProviderError
+  routes(rt: ProviderRuntime<Data, Options>): Route[]
+}
+
+/** Identity helper that keeps a provider definition's types. */
+export function defineProvider<Data, Options>(def: ProviderDefinition<Data, Options>): ProviderDefinition<Data, Options> {
+  return def
+}
+
+/** A provider as one web-standard function. `undefined` means "not one of my URLs". */
+export type ProviderApp = (request: Request) => Promise<Response | undefined>
+
+interface CompiledRoute {
+  route: Route
+  pattern: RegExp | null
+  names: string[]
+}
+
+export interface ProviderServices {
+  clock: Clock
+  clients: ClientRegistry
+  log: RequestLog
+  faults: Faults
+  consent: (provider: ProviderId) => ConsentMode
+  maxBodyBytes?: number
+}
+
+/**
+ * Builds a provider's `(Request) => Promise<Response | undefined>`.
+ *
+ * `bases` maps each host key to where the provider is served: an absolute URL (in-process:
+ * `https://app.cal.com`, or a self-hosted base) or a path (standalone: `/calcom`, the origin then
+ * comes from the request). Every request is: matched to a route, its body read under the limit,
+ * checked against pending faults, handled, and recorded in the log.
+ */
+export function createProviderApp<Data, Options>(
+  def: ProviderDefinition<Data, Options>,
+  rt: ProviderRuntime<Data, Options>,
+  services: ProviderServices,
+  bases: Readonly<Record<string, string>>,
+): ProviderApp {
+  const maxBody = services.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+  const exact = new Map<string, CompiledRoute[]>()
+  const patterns: CompiledRoute[] = []
+  for (const route of def.routes(rt)) {
+    if (!route.path.includes(':')) {
+      const list = exact.get(route.path) ?? []
+      list.push({ route, pattern: null, names: [] })
+      exact.set(route.path, list)
+    } else {
+      const names: string[] = []
+      const source = route.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_, name: string) => {
+        names.push(name)
+        return '([^/]+)'
+      })
+      patterns.push({ route, pattern: new RegExp(`^${source}$`), names })
+    }
+  }
+  const hostEntries = Object.entries(bases).map(([key, base]) => {
+    const absolute = /^https?:\/\//.test(base)
+    const url = absolute ? new URL(base) : null
+    const prefix = (absolute ? url!.pathname : base).replace(/\/+$/, '')
+    return { key, absolute, origin: url?.origin ?? '', prefix }
+  })
+  // One standalone prefix for several hosts (Zapier) means every host's paths live under it.
+  const distinctHosts = new Set(hostEntries.map((h) => `${h.origin}${h.prefix}`)).size > 1
+
+  function matchBase(url: URL): { host: string; path: string; base: string } | undefined {
+    for (const h of hostEntries) {
+      if (h.absolute && url.origin !== h.origin) continue
+      if (h.prefix && url.pathname !== h.prefix && !url.pathname.startsWith(`${h.prefix}/`)) continue
+      return { host: h.key, path: url.pathname.slice(h.prefix.length) || '/', base: `${url.origin}${h.prefix}` }
+    }
+    return undefined
+  }
+
+  function matchRoute(path: string, host: string): { route: Route; params: Record<string, string> } | undefined {
+    const fits = (r: Route): boolean => !distinctHosts || !r.host || r.host === host
+    const found = exact.get(path)?.find((c) => fits(c.route))
+    if (found) return { route: found.route, params: {} }
+    for (const c of patterns) {
+      if (!fits(c.route)) continue
+      const m = c.pattern!.exec(path)
+      if (m) {
+        const params: Record<string, string> = {}
+        c.names.forEach((n, i) => {
+          params[n] = safeDecode(m[i + 1]!)
+        })
+        return { route: c.route, params }
+      }
+    }
+    return undefined
+  }
+
+  return async function handle(request: Request): Promise<Response | undefined> {
+    const url = new URL(request.url)
+    const where = matchBase(url)
+    if (!where) return undefined
+    const method = request.method.toUpperCase()
+    const matched = matchRoute(where.path, where.host)
+    const route = matched?.route
+    let endpoint: ControlEndpoint | null = null
+    let body: Uint8Array = new Uint8Array(0)
+    const paramCache = new Map<string, Promise<Params>>()
+    const ctx: RequestContext = {
+      request,
+      url,
+      method,
+      path: where.path,
+      base: where.base,
+      baseOf(host) {
+        const h = hostEntries.find((e) => e.key === host)
+        if (!h) return where.base
+        return h.absolute ? `${h.origin}${h.prefix}` : `${url.origin}${h.prefix}`
+      },
+      headers: request.headers,
+      get body() {
+        return body
+      },
+      routeParams: matched?.params ?? {},
+      params(sources) {
+        const key = sources.join(',')
+        let cached = paramCache.get(key)
+        if (!cached) {
+          cached = readParams(url, request.headers.get('content-type'), body, sources).then((r) => {
+            if (!r.ok) throw new ProviderError(400, 'malformed_body', r.problem === 'malformed_json' ? 'Invalid JSON' : 'Malformed multipart body')
+            return r.params
+          })
+          paramCache.set(key, cached)
+        }
+        return cached
+      },
+    }
+    let response: Response
+    try {
+      const read = await readBody(request, maxBody)
+      if (read === 'too_large') throw new ProviderError(413, 'payload_too_large', 'Body exceeded 1mb limit')
+      body = read
+      if (!route) throw new ProviderError(404, 'not_found', 'Not Found')
+      if (route.methods !== '*' && !route.methods.includes(method)) {
+        throw route.wrongMethod?.() ?? new ProviderError(405, 'method_not_allowed', 'Method Not Allowed')
+      }
+      if (route.endpoint) {
+        endpoint = typeof route.endpoint === 'string' ? route.endpoint : await route.endpoint(ctx).catch(() => null)
+        const faultStatus = endpoint ? services.faults.take(def.id, endpoint) : undefined
+        if (faultStatus !== undefined && endpoint) throw def.faultError(endpoint, faultStatus)
+      }
+      response = await route.handle(ctx)
+    } catch (error) {
+      const providerError =
+        error instanceof ProviderError ? error : new ProviderError(500, 'server_error', 'Internal Server Error', { cause: String(error) })
+      if (!(error instanceof ProviderError)) console.error(`[oauth-fakes:${def.id}] ${method} ${where.path}:`, error)
+      response = (route?.renderError ?? def.renderError)(providerError, ctx)
+    }
+    services.log.record({
+      provider: def.id,
+      method,
+      path: where.path,
+      query: queryObject(url),
+      headers: Object.fromEntries(request.headers),
+      body: body.byteLength ? Buffer.from(body).toString('utf8') : '',
+      status: response.status,
+      at: new Date(services.clock.now()).toISOString(),
+      endpoint,
+      url: url.toString(),
+    })
+    return response
+  }
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
+function queryObject(url: URL): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (const [k, v] of url.searchParams) {
+    const prev = out[k]
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v]
+  }
+  return out
+}
+
+/** Reads a request body, stopping as soon as it passes `limit` bytes. */
+async function readBody(request: Request, limit: number): Promise<Uint8Array | 'too_large'> {
+  if (!request.body) return new Uint8Array(0)
+  const declared = Number(request.headers.get('content-length'))
+  if (Number.isFinite(declared) && declared > limit) {
+    await request.body.cancel().catch(() => undefined)
+    return 'too_large'
+  }
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined)
+      return 'too_large'
+    }
+    chunks.push(value)
+  }
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(size)
+  let offset = 0
+  for (const c of chunks) {
+    out.set(c, offset)
+    offset += c.byteLength
+  }
+  return out
+}
+
+/** Creates a provider's runtime state: stores, approvals, data from fixtures. */
+export function createRuntime<Data, Options>(
+  def: ProviderDefinition<Data, Options>,
+  services: ProviderServices,
+  options: Partial<Options> = {},
+): ProviderRuntime<Data, Options> {
+  const rt: ProviderRuntime<Data, Options> = {
+    id: def.id,
+    clock: services.clock,
+    clients: services.clients,
+    codes: new ExpiringStore<CodeEntry>(),
+    accessTokens: new ExpiringStore<TokenEntry>(),
+    refreshTokens: new ExpiringStore<TokenEntry>(),
+    approvals: new Map(),
+    options: { ...def.defaultOptions, ...options },
+    data: def.createData(),
+    consent: () => services.consent(def.id),
+    defaultUserId: () => def.defaultUserId(rt.data),
+    client(clientId) {
+      return typeof clientId === 'string' ? services.clients.get(def.id, clientId) : undefined
+    },
+    revokeClient(clientId) {
+      const now = services.clock.now()
+      let count = 0
+      for (const [code] of [...rt.codes.entriesOf(clientId)]) if (rt.codes.delete(code)) count++
+      count += rt.accessTokens.revokeClient(clientId, now)
+      count += rt.refreshTokens.revokeClient(clientId, now)
+      for (const key of [...rt.approvals.keys()]) if (key.startsWith(`${clientId}|`)) rt.approvals.delete(key)
+      return count
+    },
+  }
+  return rt
+}

@@ -1,0 +1,180 @@
+import { type Clock, createClock } from './engine/clock.ts'
+import { type Client, ClientRegistry } from './engine/clients.ts'
+import {
+  type ConsentMode,
+  type FaultSpec,
+  Faults,
+  PROVIDER_IDS,
+  type ProviderId,
+  type RecordedRequest,
+  RequestLog,
+} from './engine/controls.ts'
+import { type ProviderApp, type ProviderDefinition, type ProviderRuntime, createProviderApp, createRuntime } from './engine/provider.ts'
+import { PROVIDERS, type ProviderOptions } from './providers/index.ts'
+
+export interface FakesOptions {
+  /** Which providers to run (default: all). */
+  providers?: readonly ProviderId[]
+  /** An injected clock (default: real time, movable with `advanceClock`). */
+  clock?: Clock
+  /**
+   * Where each provider is served. In-process the default is its real hosts
+   * (`https://app.cal.com`, …); give another base for a self-hosted cal.com:
+   * `{ calcom: 'https://cal.example.org' }`. Zapier has two hosts: `{ zapier: { api, auth } }`.
+   */
+  bases?: Partial<Record<ProviderId, string | Record<string, string>>>
+  /** `prefixes`: every provider under `/<id>` on whatever origin the request came to (the standalone server). */
+  mount?: 'real-hosts' | 'prefixes'
+  /** Per-provider behaviour options (profiles), all off by default. */
+  options?: { [P in keyof ProviderOptions]?: Partial<ProviderOptions[P]> }
+  /** Request bodies above this many bytes are refused with 413 (default 1 MiB). */
+  maxBodyBytes?: number
+}
+
+export interface ClientSpec {
+  provider: ProviderId
+  clientId: string
+  clientSecret: string
+  redirectUris: string[]
+  name?: string
+  scopes?: string[] | null
+  logo?: string | null
+}
+
+/** The fakes with their controls: the in-process equivalent of the control API (contract §4). */
+export interface Fakes {
+  readonly clock: Clock
+  readonly providers: readonly ProviderId[]
+  /** Answers a request for any provider, or `undefined` when no provider serves that URL. */
+  fetch(request: Request): Promise<Response | undefined>
+  /** One provider's app. */
+  app(provider: ProviderId): ProviderApp
+  /** The base URL(s) a provider is served on, by host key. */
+  bases(provider: ProviderId): Readonly<Record<string, string>>
+  runtime(provider: ProviderId): ProviderRuntime
+  definition(provider: ProviderId): ProviderDefinition
+  registerClient(spec: ClientSpec): Client
+  clients(provider?: ProviderId): Client[]
+  /** The demo client every provider starts with (from `fixtures/`). */
+  demoClient(provider: ProviderId): Client
+  advanceClock(seconds: number): { now: string }
+  setConsent(provider: ProviderId | '*', mode: ConsentMode): void
+  consent(provider: ProviderId): ConsentMode
+  revoke(provider: ProviderId, clientId: string): number
+  injectFault(spec: FaultSpec): void
+  requests(provider?: ProviderId): RecordedRequest[]
+  reset(): void
+}
+
+/**
+ * Creates every fake over one clock, one client registry and one request log.
+ *
+ * @example
+ * const fakes = createFakes()
+ * const server = setupServer(...createHandlers(fakes))
+ * fakes.setConsent('calcom', 'allow')
+ */
+export function createFakes(options: FakesOptions = {}): Fakes {
+  const clock = options.clock ?? createClock()
+  const clients = new ClientRegistry()
+  const log = new RequestLog()
+  const faults = new Faults()
+  const consentModes = new Map<ProviderId, ConsentMode>()
+  const ids = options.providers ?? PROVIDER_IDS.filter((id) => PROVIDERS[id])
+  const services = {
+    clock,
+    clients,
+    log,
+    faults,
+    consent: (p: ProviderId) => consentModes.get(p) ?? 'ask',
+    maxBodyBytes: options.maxBodyBytes,
+  }
+  const entries = new Map<ProviderId, { def: ProviderDefinition; rt: ProviderRuntime; app: ProviderApp; bases: Record<string, string> }>()
+  for (const id of ids) {
+    // The registry's definitions differ in their Data/Options types; here they are handled alike.
+    const def = PROVIDERS[id] as unknown as ProviderDefinition | undefined
+    if (!def) throw new Error(`unknown provider "${id}"`)
+    const rt = createRuntime(def, services, (options.options?.[id] ?? {}) as Partial<unknown>)
+    const bases = resolveBases(def, options.mount === 'prefixes' ? `/${id}` : options.bases?.[id])
+    entries.set(id, { def, rt, app: createProviderApp(def, rt, services, bases), bases })
+  }
+  const entry = (p: ProviderId) => {
+    const e = entries.get(p)
+    if (!e) throw new Error(`provider "${p}" is not running (running: ${ids.join(', ')})`)
+    return e
+  }
+  const registerDemoClients = () => {
+    for (const { def } of entries.values()) for (const c of def.demoClients()) clients.register(c)
+  }
+  registerDemoClients()
+
+  const fakes: Fakes = {
+    clock,
+    providers: ids,
+    async fetch(request) {
+      for (const { app } of entries.values()) {
+        const response = await app(request)
+        if (response) return response
+      }
+      return undefined
+    },
+    app: (p) => entry(p).app,
+    bases: (p) => entry(p).bases,
+    runtime: (p) => entry(p).rt,
+    definition: (p) => entry(p).def,
+    registerClient(spec) {
+      entry(spec.provider)
+      return clients.register({
+        provider: spec.provider,
+        clientId: spec.clientId,
+        clientSecret: spec.clientSecret,
+        redirectUris: spec.redirectUris,
+        name: spec.name ?? spec.clientId,
+        scopes: spec.scopes ?? null,
+        logo: spec.logo ?? null,
+      })
+    },
+    clients: (p) => clients.list(p),
+    demoClient(p) {
+      const demo = entry(p).def.demoClients()[0]!
+      return clients.get(p, demo.clientId) ?? demo
+    },
+    advanceClock(seconds) {
+      clock.advance(seconds)
+      return { now: new Date(clock.now()).toISOString() }
+    },
+    setConsent(p, mode) {
+      for (const id of p === '*' ? ids : [entry(p) && p]) consentModes.set(id, mode)
+    },
+    consent: (p) => services.consent(p),
+    revoke: (p, clientId) => entry(p).rt.revokeClient(clientId),
+    injectFault(spec) {
+      entry(spec.provider)
+      faults.inject(spec)
+    },
+    requests: (p) => log.list(p),
+    reset() {
+      clock.reset()
+      log.clear()
+      faults.clear()
+      consentModes.clear()
+      clients.clear()
+      for (const { def, rt } of entries.values()) {
+        rt.codes.clear()
+        rt.accessTokens.clear()
+        rt.refreshTokens.clear()
+        rt.approvals.clear()
+        rt.data = def.createData()
+      }
+      registerDemoClients()
+    },
+  }
+  return fakes
+}
+
+function resolveBases(def: ProviderDefinition, given: string | Record<string, string> | undefined): Record<string, string> {
+  const keys = Object.keys(def.hosts)
+  if (given === undefined) return { ...def.hosts }
+  if (typeof given === 'string') return Object.fromEntries(keys.map((k) => [k, given.replace(/\/+$/, '')]))
+  return { ...def.hosts, ...given }
+}

@@ -1,0 +1,101 @@
+/**
+ * Runs the same tests against the fakes in-process (msw on the providers' real URLs, no server)
+ * and over HTTP (a real standalone server on a free port). `describeModes` gives each test a
+ * `Harness` whose `url()` points at the right place and whose `admin()` drives the control API
+ * (the `/__admin` HTTP API, or the same handler called in-process).
+ */
+import { setupServer } from 'msw/node'
+import { afterAll, afterEach, beforeAll, describe } from 'vitest'
+import { createHandlers } from '../mocks/adapters/msw.ts'
+import { createAdminApp } from '../mocks/admin.ts'
+import type { ProviderId } from '../mocks/engine/controls.ts'
+import { type Fakes, createFakes } from '../mocks/fakes.ts'
+import { type RunningServer, startServer } from '../mocks/server.ts'
+
+export type Mode = 'in-process' | 'http'
+
+export interface Harness {
+  mode: Mode
+  fakes: Fakes
+  /** Absolute URL of a provider path (`url('calcom', '/api/auth/oauth/token')`); `host` for Zapier's two hosts. */
+  url(provider: ProviderId, path: string, host?: string): string
+  /** A control API call: `admin('clock', { advanceSeconds: 1801 })`, `admin('requests?provider=calcom')`. */
+  admin(action: string, body?: unknown): Promise<Response>
+  /** fetch that never follows redirects (tests look at the 302 itself). */
+  fetch(input: string, init?: RequestInit): Promise<Response>
+}
+
+/**
+ * Declares a `describe` block per mode; the harness is ready inside `it`, and the fakes are reset
+ * after every test.
+ */
+export function describeModes(name: string, body: (h: Harness) => void, options: { modes?: Mode[] } = {}): void {
+  for (const mode of options.modes ?? (['in-process', 'http'] as Mode[])) {
+    describe(`${name} (${mode})`, () => {
+      const h = createHarness(mode)
+      beforeAll(() => h.start())
+      afterEach(() => h.harness.fakes.reset())
+      afterAll(() => h.stop())
+      body(h.harness)
+    })
+  }
+}
+
+function createHarness(mode: Mode) {
+  let fakes: Fakes | undefined
+  let server: RunningServer | undefined
+  let msw: ReturnType<typeof setupServer> | undefined
+  let admin: ReturnType<typeof createAdminApp> | undefined
+  const harness: Harness = {
+    mode,
+    get fakes() {
+      if (!fakes) throw new Error('harness not started')
+      return fakes
+    },
+    url(provider, path, host) {
+      if (mode === 'http') return `${server!.url}/${provider}${path}`
+      const bases = fakes!.bases(provider)
+      const base = host ? bases[host] : Object.values(bases)[0]
+      return `${base}${path}`
+    },
+    async admin(action, body) {
+      const init: RequestInit =
+        body === undefined && action.startsWith('requests')
+          ? { method: 'GET' }
+          : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) }
+      if (mode === 'http') return fetch(`${server!.url}/__admin/${action}`, init)
+      return (await admin!(new Request(`http://fakes.local/__admin/${action}`, init)))!
+    },
+    fetch: (input, init) => fetch(input, { redirect: 'manual', ...init }),
+  }
+  return {
+    harness,
+    async start() {
+      if (mode === 'http') {
+        server = await startServer({ port: 0 })
+        fakes = server.fakes
+      } else {
+        fakes = createFakes()
+        msw = setupServer(...createHandlers(fakes))
+        msw.listen({ onUnhandledRequest: 'error' })
+      }
+      admin = createAdminApp(fakes)
+    },
+    async stop() {
+      msw?.close()
+      await server?.close()
+    },
+  }
+}
+
+/** A form-urlencoded POST body. */
+export function form(values: Record<string, string>): RequestInit {
+  return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(values).toString() }
+}
+
+/** The query parameters of a redirect's Location. */
+export function locationParams(response: Response): URLSearchParams {
+  const location = response.headers.get('location')
+  if (!location) throw new Error(`expected a redirect, got ${response.status}`)
+  return new URL(location).searchParams
+}
