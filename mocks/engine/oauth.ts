@@ -70,8 +70,12 @@ export interface AuthorizeProfile<Data> {
   /** Headers on every authorize answer (BookingSync: `X-Frame-Options: DENY`). */
   headers?: HeaderMap
   users(data: Data): Array<{ id: number; label: string }>
-  /** The grant subjects a user may choose on the consent page (first is the default). */
-  choices(data: Data, userId: number): SubjectChoice[]
+  /**
+   * The grant subjects a user may choose on the consent page; the first is the default (and what
+   * `consent: allow` grants). `params` are the authorize parameters (BookingSync's `account_id`
+   * pre-selects an account by putting it first).
+   */
+  choices(data: Data, userId: number, params: Params): SubjectChoice[]
   errorPage(kind: AuthorizePageError, ctx: RequestContext): Response
   consentPage(view: ConsentView, ctx: RequestContext): Response
 }
@@ -137,14 +141,14 @@ async function authorizationDecision<Data>(
   if (isDecision) {
     if (params.decision !== 'allow') return fail('access_denied')
     const userId = Number(params.user_id)
-    const choice = profile.choices(rt.data, userId).find((c) => c.value === params.subject)
+    const choice = profile.choices(rt.data, userId, params).find((c) => c.value === params.subject)
     if (!users.some((u) => u.id === userId) || !choice) return profile.errorPage('invalid_subject', ctx)
     return issue(choice.subject)
   }
 
   const mode = rt.consent()
   const defaultUser = rt.defaultUserId()
-  const defaultChoice = profile.choices(rt.data, defaultUser)[0]
+  const defaultChoice = profile.choices(rt.data, defaultUser, params)[0]
   if (mode === 'deny') return fail('access_denied')
   if (mode === 'allow' && defaultChoice) return issue(defaultChoice.subject)
   if (profile.skipApprovedConsent && defaultChoice && isApproved(rt, client.clientId, defaultChoice.subject, scopes)) {
@@ -153,7 +157,7 @@ async function authorizationDecision<Data>(
   const hidden: Record<string, string> = {}
   for (const [k, v] of Object.entries(params)) if (typeof v === 'string') hidden[k] = v
   return profile.consentPage(
-    { client, scopes, hidden, users, userId: defaultUser, choices: users.flatMap((u) => profile.choices(rt.data, u.id)), action: ctx.url.pathname },
+    { client, scopes, hidden, users, userId: defaultUser, choices: users.flatMap((u) => profile.choices(rt.data, u.id, params)), action: ctx.url.pathname },
     ctx,
   )
 }
@@ -352,6 +356,17 @@ const tokenParams = z.object({
   client_id: z.string().optional(),
   client_secret: z.string().optional(),
 })
+
+/**
+ * What the control API calls a request to a shared token endpoint: `refresh` for
+ * `grant_type=refresh_token`, `token` otherwise (faults target each separately).
+ */
+export function tokenEndpointKind(sources: readonly ParamSource[]) {
+  return async (ctx: RequestContext): Promise<'token' | 'refresh'> => {
+    const params = await ctx.params(sources).catch((): Params => ({}))
+    return params.grant_type === 'refresh_token' ? 'refresh' : 'token'
+  }
+}
 
 /** Check order: request shape → grant type → client → grant. */
 export async function handleTokenRequest(

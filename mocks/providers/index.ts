@@ -1,13 +1,17 @@
 /** The provider registry: one line per provider. */
+import type { ProviderId } from '../engine/controls.ts'
+import { bookingsync } from './bookingsync/index.ts'
+import type { BookingsyncOptions } from './bookingsync/profile.ts'
 import { calcom } from './calcom/index.ts'
 import type { CalcomOptions } from './calcom/profile.ts'
+import { zapier } from './zapier/index.ts'
+import type { ZapierOptions } from './zapier/profile.ts'
 
-import type { ProviderId } from '../engine/controls.ts'
+export const PROVIDERS: Record<ProviderId, object> = { calcom, bookingsync, zapier }
 
-export const PROVIDERS: Partial<Record<ProviderId, object>> = { calcom }
-
+/** Every provider's options (its profile switches), as `createFakes({ options })` takes them. */
 export interface ProviderOptions {
   calcom: CalcomOptions
-  bookingsync: object
-  zapier: object
+  bookingsync: BookingsyncOptions
+  zapier: ZapierOptions
 }
