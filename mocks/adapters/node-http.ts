@@ -35,19 +35,34 @@ function toRequest(req: IncomingMessage): Request {
   const headers = new Headers()
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
-  const body = hasBody
-    ? new ReadableStream<Uint8Array>({
-        start(controller) {
-          req.on('data', (chunk: Buffer) => controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)))
-          req.on('end', () => controller.close())
-          req.on('error', (e) => controller.error(e))
-        },
-        cancel() {
-          req.resume()
-        },
-      })
-    : null
+  const body = hasBody ? nodeBodyStream(req) : null
   return new Request(url, { method: req.method, headers, body, duplex: 'half' } as RequestInit)
+}
+
+/** The Node request body as a web stream; once the consumer cancels, the rest is drained and dropped. */
+function nodeBodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let done = false
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on('data', (chunk: Buffer) => {
+        if (!done) controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+      })
+      req.on('end', () => {
+        if (done) return
+        done = true
+        controller.close()
+      })
+      req.on('error', (error) => {
+        if (done) return
+        done = true
+        controller.error(error)
+      })
+    },
+    cancel() {
+      done = true
+      req.resume()
+    },
+  })
 }
 
 async function send(res: ServerResponse, response: Response): Promise<void> {

@@ -308,7 +308,8 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array | '
   if (!request.body) return new Uint8Array(0)
   const declared = Number(request.headers.get('content-length'))
   if (Number.isFinite(declared) && declared > limit) {
-    await request.body.cancel().catch(() => undefined)
+    // Not awaited: a tee'd body (msw clones requests) settles its cancel only when every branch cancels.
+    void request.body.cancel().catch(() => undefined)
     return 'too_large'
   }
   const reader = request.body.getReader()
@@ -319,7 +320,7 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array | '
     if (done) break
     size += value.byteLength
     if (size > limit) {
-      await reader.cancel().catch(() => undefined)
+      void reader.cancel().catch(() => undefined)
       return 'too_large'
     }
     chunks.push(value)
