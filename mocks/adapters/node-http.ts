@@ -1,5 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { BUFFERED_BODY, TEXT_BODY } from '../engine/http.ts'
 
 /** A web-standard handler; `undefined` means "not mine" (the next handler is tried, then 404). */
 export type FetchHandler = (request: Request) => Promise<Response | undefined>
@@ -9,10 +10,11 @@ export type FetchHandler = (request: Request) => Promise<Response | undefined>
  * `Response` → Node response. Bodies are streamed into the Request; the provider app applies
  * its own body limit.
  */
-export function createNodeListener(handlers: readonly FetchHandler[]) {
+export function createNodeListener(handlers: readonly FetchHandler[], options: { maxBufferedBytes?: number } = {}) {
+  const cap = options.maxBufferedBytes ?? 1024 * 1024 + 1
   return async function listener(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const request = toRequest(req)
+      const request = await toRequest(req, cap)
       let response: Response | undefined
       for (const handle of handlers) {
         response = await handle(request)
@@ -29,40 +31,72 @@ export function createNodeListener(handlers: readonly FetchHandler[]) {
   }
 }
 
-function toRequest(req: IncomingMessage): Request {
-  const host = req.headers.host ?? 'localhost'
-  const url = new URL(req.url ?? '/', `http://${host}`)
+/**
+ * Node request → web `Request`. Constructing an undici Request and reading its body stream costs
+ * ~35 µs, more than everything the engine does for a token request, so the body is read with
+ * Node's own events (at most `cap` bytes are kept: the engine answers 413 past its limit) and the
+ * Request is a light object: `url`, `method` and `headers` are its own, the body is attached under
+ * `BUFFERED_BODY`, and any other Request member builds the real Request on first use.
+ */
+async function toRequest(req: IncomingMessage, cap: number): Promise<Request> {
+  let url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`
+  // A Host header no URL can be built with (spaces, garbage) must not turn into a 500.
+  if (!URL.canParse(url)) url = `http://localhost${URL.canParse(`http://localhost${req.url}`) ? req.url : '/'}`
+  const method = req.method ?? 'GET'
   const headers = new Headers()
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
-  const body = hasBody ? nodeBodyStream(req) : null
-  return new Request(url, { method: req.method, headers, body, duplex: 'half' } as RequestInit)
+  const body = method === 'GET' || method === 'HEAD' ? new Uint8Array(0) : await readCapped(req, cap)
+  return lightRequest(url, method, headers, body)
 }
 
-/** The Node request body as a web stream; once the consumer cancels, the rest is drained and dropped. */
-function nodeBodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
-  let done = false
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      req.on('data', (chunk: Buffer) => {
-        if (!done) controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-      })
-      req.on('end', () => {
-        if (done) return
-        done = true
-        controller.close()
-      })
-      req.on('error', (error) => {
-        if (done) return
-        done = true
-        controller.error(error)
-      })
-    },
-    cancel() {
-      done = true
-      req.resume()
+function readCapped(req: IncomingMessage, cap: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      if (size > cap) return // past the cap: drain, keep nothing more
+      chunks.push(chunk)
+      size += chunk.byteLength
+    })
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+const REAL = Symbol('real request')
+type Light = { url: string; method: string; headers: Headers; [BUFFERED_BODY]: Uint8Array; [REAL]?: Request }
+
+function real(self: Light): Request {
+  self[REAL] ??= new Request(self.url, {
+    method: self.method,
+    headers: self.headers,
+    body: self.method === 'GET' || self.method === 'HEAD' ? null : Buffer.from(self[BUFFERED_BODY]),
+  })
+  return self[REAL]
+}
+
+const lightPrototype: object = Object.create(Request.prototype)
+for (const key of ['body', 'bodyUsed', 'signal', 'cache', 'credentials', 'destination', 'integrity', 'keepalive', 'mode', 'redirect', 'referrer', 'referrerPolicy', 'duplex']) {
+  Object.defineProperty(lightPrototype, key, {
+    get(this: Light) {
+      return (real(this) as unknown as Record<string, unknown>)[key]
     },
   })
+}
+for (const key of ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text', 'clone']) {
+  Object.defineProperty(lightPrototype, key, {
+    value(this: Light, ...args: unknown[]) {
+      const r = real(this) as unknown as Record<string, (...a: unknown[]) => unknown>
+      return r[key]!.apply(r, args)
+    },
+  })
+}
+
+function lightRequest(url: string, method: string, headers: Headers, body: Uint8Array): Request {
+  const light = Object.create(lightPrototype) as Light
+  Object.defineProperties(light, { url: { value: url }, method: { value: method }, headers: { value: headers } })
+  light[BUFFERED_BODY] = body
+  return light as unknown as Request
 }
 
 async function send(res: ServerResponse, response: Response): Promise<void> {
@@ -73,7 +107,8 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
   })
   const cookies = response.headers.getSetCookie()
   if (cookies.length) headers['set-cookie'] = cookies
-  const body = response.body ? Buffer.from(await response.arrayBuffer()) : undefined
+  const text = (response as Response & { [TEXT_BODY]?: string })[TEXT_BODY]
+  const body = text !== undefined ? Buffer.from(text) : response.body ? Buffer.from(await response.arrayBuffer()) : undefined
   if (body) headers['content-length'] = String(body.byteLength)
   res.writeHead(response.status, headers)
   res.end(body)

@@ -35,20 +35,34 @@ export interface RecordedRequest {
  * long-running server's memory stays flat.
  */
 export class RequestLog {
-  #entries: RecordedRequest[] = []
-  constructor(readonly limit = 10_000) {}
+  // A ring buffer: recording is O(1) however full the log is.
+  #ring: Array<RecordedRequest | undefined>
+  #next = 0
+  #size = 0
+  constructor(readonly limit = 10_000) {
+    this.#ring = new Array<RecordedRequest | undefined>(limit)
+  }
 
   record(entry: RecordedRequest): void {
-    this.#entries.push(entry)
-    if (this.#entries.length > this.limit) this.#entries.splice(0, this.#entries.length - this.limit)
+    this.#ring[this.#next] = entry
+    this.#next = (this.#next + 1) % this.limit
+    if (this.#size < this.limit) this.#size++
   }
 
   list(provider?: ProviderId): RecordedRequest[] {
-    return provider ? this.#entries.filter((e) => e.provider === provider) : [...this.#entries]
+    const out: RecordedRequest[] = []
+    const start = (this.#next - this.#size + this.limit) % this.limit
+    for (let i = 0; i < this.#size; i++) {
+      const entry = this.#ring[(start + i) % this.limit]!
+      if (!provider || entry.provider === provider) out.push(entry)
+    }
+    return out
   }
 
   clear(): void {
-    this.#entries = []
+    this.#ring = new Array<RecordedRequest | undefined>(this.limit)
+    this.#next = 0
+    this.#size = 0
   }
 }
 

@@ -2,13 +2,28 @@
 
 export type HeaderMap = Record<string, string>
 
+/**
+ * A request body an adapter has already read (the node:http adapter reads it with Node's own
+ * streams, which costs a fraction of a web stream). The engine reads it instead of `request.body`.
+ */
+export const BUFFERED_BODY: unique symbol = Symbol.for('oauth-fakes.buffered-body')
+/** The text of a Response built here, so an adapter can send it without reading the stream back. */
+export const TEXT_BODY: unique symbol = Symbol.for('oauth-fakes.text-body')
+
+/** A Response that remembers its text body (see `TEXT_BODY`). */
+export function textResponse(text: string, init: ResponseInit): Response {
+  const response = new Response(text, init)
+  Object.defineProperty(response, TEXT_BODY, { value: text })
+  return response
+}
+
 /** A JSON answer; `contentType` lets BookingSync say `application/vnd.api+json; charset=utf-8`. */
 export function json(body: unknown, status = 200, headers: HeaderMap = {}, contentType = 'application/json'): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': contentType, ...headers } })
+  return textResponse(JSON.stringify(body), { status, headers: { 'content-type': contentType, ...headers } })
 }
 
 export function html(body: string, status = 200, headers: HeaderMap = {}): Response {
-  return new Response(body, { status, headers: { 'content-type': 'text/html; charset=utf-8', ...headers } })
+  return textResponse(body, { status, headers: { 'content-type': 'text/html; charset=utf-8', ...headers } })
 }
 
 export function redirect(location: string, status = 302, headers: HeaderMap = {}): Response {

@@ -6,7 +6,7 @@ import { z } from 'zod'
 import type { Client } from './clients.ts'
 import { safeEqual } from './crypto.ts'
 import { ProviderError } from './errors.ts'
-import { type HeaderMap, NO_STORE, basicCredentials, bearerToken, redirect, withParams } from './http.ts'
+import { type HeaderMap, NO_STORE, basicCredentials, bearerToken, redirect, textResponse, withParams } from './http.ts'
 import { type ParamSource, type Params, validateParams } from './params.ts'
 import type { CodeEntry, GrantSubject, GrantType, ProviderRuntime, RequestContext, TokenEntry } from './provider.ts'
 import type { Lookup } from './store.ts'
@@ -430,7 +430,7 @@ export async function handleTokenRequest(
       withRefresh: false,
     })
   }
-  return new Response(JSON.stringify(profile.body(issued)), {
+  return textResponse(JSON.stringify(profile.body(issued)), {
     status: 200,
     headers: { 'content-type': 'application/json', ...NO_STORE, ...profile.headers },
   })

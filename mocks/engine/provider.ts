@@ -2,6 +2,7 @@ import type { Clock } from './clock.ts'
 import type { Client, ClientRegistry } from './clients.ts'
 import type { ConsentMode, ControlEndpoint, Faults, ProviderId, RequestLog } from './controls.ts'
 import { ProviderError } from './errors.ts'
+import { BUFFERED_BODY } from './http.ts'
 import type { ParamSource, Params } from './params.ts'
 import { DEFAULT_MAX_BODY_BYTES, readParams } from './params.ts'
 import { ExpiringStore, type StoredGrant } from './store.ts'
@@ -305,6 +306,8 @@ function queryObject(url: URL): Record<string, string | string[]> {
 
 /** Reads a request body, stopping as soon as it passes `limit` bytes. */
 async function readBody(request: Request, limit: number): Promise<Uint8Array | 'too_large'> {
+  const buffered = (request as Request & { [BUFFERED_BODY]?: Uint8Array })[BUFFERED_BODY]
+  if (buffered) return buffered.byteLength > limit ? 'too_large' : buffered
   if (!request.body) return new Uint8Array(0)
   const declared = Number(request.headers.get('content-length'))
   if (Number.isFinite(declared) && declared > limit) {

@@ -1,0 +1,69 @@
+/**
+ * Child process of `npm run bench`: one server to measure, on 127.0.0.1 and a free port.
+ *   bench-server.ts fakes  → the standalone fakes, with codes and refresh tokens issued ahead
+ *                            (codes are single use and BookingSync/Zapier refresh tokens rotate,
+ *                            so every request under load needs its own)
+ *   bench-server.ts bare   → the ceiling: a bare node:http server doing the minimum a token
+ *                            endpoint does (read body, parse params, random token, Map insert, JSON)
+ * Prints one JSON line `{url, grants}` on stdout once it listens.
+ */
+import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { issueAuthorizationCode } from '../mocks/engine/oauth.ts'
+import type { ProviderId } from '../mocks/engine/controls.ts'
+import { startServer } from '../mocks/server.ts'
+
+const kind = process.argv[2]
+const count = Number(process.argv[3] ?? 50_000)
+
+if (kind === 'bare') {
+  const tokens = new Map<string, { clientId: string; at: number }>()
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
+      const token = randomBytes(32).toString('hex')
+      tokens.set(token, { clientId: params.get('client_id') ?? '', at: Date.now() })
+      const body = JSON.stringify({ access_token: token, token_type: 'bearer', expires_in: 7200 })
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+      res.end(body)
+    })
+  })
+  server.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as AddressInfo
+    console.log(JSON.stringify({ url: `http://127.0.0.1:${port}`, grants: {} }))
+  })
+} else {
+  const running = await startServer({ port: 0 })
+  const grants: Record<string, { codes: string[]; refreshTokens: string[]; redirectUri: string }> = {}
+  for (const provider of running.fakes.providers as ProviderId[]) {
+    const rt = running.fakes.runtime(provider)
+    const client = running.fakes.demoClient(provider)
+    const redirectUri = client.redirectUris.find((u) => u.startsWith('http'))!
+    const def = running.fakes.definition(provider) as unknown as { endpoints: Record<string, string> }
+    if (!def.endpoints.token) continue
+    // The bench measures the token endpoint, not the consent page: codes are issued directly.
+    const codeFormat = { codeLifetimeSeconds: 3600, newCode: () => randomBytes(40).toString('base64url') }
+    const codes = Array.from({ length: count }, () => issueAuthorizationCode(rt, codeFormat, client, redirectUri, [], { userId: 1, teamId: null, accountId: null }))
+    // Refresh tokens from real exchanges (rotating providers need one per refresh request).
+    const refreshTokens = new Set<string>()
+    for (let i = 0; i < count / 2; i++) {
+      const response = await running.fakes.fetch(
+        new Request(`${running.url}/${provider}${def.endpoints.token}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'authorization_code', code: codes.pop()!, redirect_uri: redirectUri, client_id: client.clientId, client_secret: client.clientSecret }),
+        }),
+      )
+      const body = (await response!.json()) as { refresh_token?: string }
+      if (body.refresh_token) refreshTokens.add(body.refresh_token)
+    }
+    grants[provider] = { codes, refreshTokens: [...refreshTokens], redirectUri }
+  }
+  console.log(JSON.stringify({ url: running.url, grants }))
+}
+
+// Exit on SIGTERM so `--cpu-prof` runs can write their profile.
+process.on('SIGTERM', () => process.exit(0))
