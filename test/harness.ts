@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe } from 'vitest'
 import { createHandlers } from '../mocks/adapters/msw.ts'
 import { createAdminApp } from '../mocks/admin.ts'
 import type { ProviderId } from '../mocks/engine/controls.ts'
-import { type Fakes, createFakes } from '../mocks/fakes.ts'
+import { type Fakes, type FakesOptions, createFakes } from '../mocks/fakes.ts'
 import { type RunningServer, startServer } from '../mocks/server.ts'
 
 export type Mode = 'in-process' | 'http'
@@ -25,14 +25,18 @@ export interface Harness {
   fetch(input: string, init?: RequestInit): Promise<Response>
 }
 
+/** Options of the fakes under test (provider options, body limit…), the same in both modes. */
+export type HarnessFakesOptions = Omit<FakesOptions, 'mount' | 'bases'>
+
 /**
  * Declares a `describe` block per mode; the harness is ready inside `it`, and the fakes are reset
- * after every test.
+ * after every test. `fakesOptions` go to `createFakes` / `startServer`
+ * (e.g. `{ options: { bookingsync: { rotation: 'on-use' } } }`).
  */
-export function describeModes(name: string, body: (h: Harness) => void, options: { modes?: Mode[] } = {}): void {
+export function describeModes(name: string, body: (h: Harness) => void, options: { modes?: Mode[]; fakesOptions?: HarnessFakesOptions } = {}): void {
   for (const mode of options.modes ?? (['in-process', 'http'] as Mode[])) {
     describe(`${name} (${mode})`, () => {
-      const h = createHarness(mode)
+      const h = createHarness(mode, options.fakesOptions)
       beforeAll(() => h.start())
       afterEach(() => h.harness.fakes.reset())
       afterAll(() => h.stop())
@@ -41,7 +45,7 @@ export function describeModes(name: string, body: (h: Harness) => void, options:
   }
 }
 
-function createHarness(mode: Mode) {
+function createHarness(mode: Mode, fakesOptions: HarnessFakesOptions = {}) {
   let fakes: Fakes | undefined
   let server: RunningServer | undefined
   let msw: ReturnType<typeof setupServer> | undefined
@@ -72,10 +76,10 @@ function createHarness(mode: Mode) {
     harness,
     async start() {
       if (mode === 'http') {
-        server = await startServer({ port: 0 })
+        server = await startServer({ ...fakesOptions, port: 0 })
         fakes = server.fakes
       } else {
-        fakes = createFakes()
+        fakes = createFakes(fakesOptions)
         msw = setupServer(...createHandlers(fakes))
         msw.listen({ onUnhandledRequest: 'error' })
       }
