@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { createClock } from '../mocks/engine/clock.ts'
+import { RequestLog } from '../mocks/engine/controls.ts'
+import { randomAlphanumeric, safeEqual, signJwtHs256, verifyJwtHs256 } from '../mocks/engine/crypto.ts'
+import { escapeHtml, page, withParams } from '../mocks/engine/http.ts'
+import { readParams, validateParams } from '../mocks/engine/params.ts'
+import { ExpiringStore, type StoredGrant } from '../mocks/engine/store.ts'
+
+describe('the clock', () => {
+  it('follows its base time and moves forward with advance(seconds)', () => {
+    let base = 1_000_000
+    const clock = createClock(() => base)
+    expect(clock.now()).toBe(1_000_000)
+    clock.advance(1.5)
+    expect(clock.now()).toBe(1_001_500)
+    base += 10
+    expect(clock.now()).toBe(1_001_510)
+    expect(clock.nowSeconds()).toBe(1001)
+    clock.reset()
+    expect(clock.now()).toBe(1_000_010)
+  })
+
+  it('refuses to go backwards or by a non-number', () => {
+    const clock = createClock(() => 0)
+    expect(() => clock.advance(-1)).toThrow(RangeError)
+    expect(() => clock.advance(Number.NaN)).toThrow(RangeError)
+  })
+})
+
+describe('the expiring store', () => {
+  const entry = (clientId: string, expiresAt: number | null): StoredGrant => ({ clientId, expiresAt, revokedAt: null })
+
+  it('tells valid, expired, revoked and unknown apart', () => {
+    const store = new ExpiringStore<StoredGrant>()
+    store.set('a', entry('c', 1000), 0)
+    store.set('b', entry('c', null), 0)
+    expect(store.lookup('a', 999).state).toBe('valid')
+    expect(store.lookup('a', 1000).state).toBe('expired')
+    store.revoke('b', 5)
+    expect(store.lookup('b', 6).state).toBe('revoked')
+    expect(store.lookup('zzz', 0).state).toBe('unknown')
+  })
+
+  it('revokes every entry of one client and only those', () => {
+    const store = new ExpiringStore<StoredGrant>()
+    store.set('a', entry('c1', null), 0)
+    store.set('b', entry('c1', null), 0)
+    store.set('x', entry('c2', null), 0)
+    expect(store.revokeClient('c1', 1)).toBe(2)
+    expect(store.lookup('a', 2).state).toBe('revoked')
+    expect(store.lookup('x', 2).state).toBe('valid')
+  })
+
+  it('sweeps expired entries once the retention window has passed, so memory stays bounded', () => {
+    const store = new ExpiringStore<StoredGrant>({ retainSeconds: 10, sweepEverySeconds: 1 })
+    let now = 0
+    for (let i = 0; i < 10_000; i++) store.set(`t${i}`, entry('c', now + 1000), now)
+    expect(store.size).toBe(10_000)
+    now = 1000 + 9_999 // expired, still inside the retention window: still answers "expired"
+    store.set('fresh', entry('c', now + 1000), now)
+    expect(store.lookup('t1', now).state).toBe('expired')
+    now = 1000 + 10_000 + 1000 // retention over, and a sweep is due (at most one per second): the next write sweeps
+    store.set('fresh2', entry('c', now + 1000), now)
+    expect(store.size).toBe(2)
+    expect(store.lookup('t1', now).state).toBe('unknown')
+    expect([...store.entriesOf('c')].map(([k]) => k).sort()).toEqual(['fresh', 'fresh2'])
+  })
+})
+
+describe('parameters', () => {
+  const url = new URL('https://x.test/p?a=1&b=2')
+  const enc = (s: string) => new TextEncoder().encode(s)
+
+  it('reads only the declared sources', async () => {
+    const form = await readParams(url, 'application/x-www-form-urlencoded; charset=utf-8', enc('c=3'), ['form'])
+    expect(form).toEqual({ ok: true, params: { c: '3' } })
+    const both = await readParams(url, 'application/x-www-form-urlencoded', enc('c=3'), ['query', 'form'])
+    expect(both.ok && { ...both.params }).toEqual({ a: '1', b: '2', c: '3' })
+    const ignored = await readParams(url, 'text/plain', enc('c=3'), ['form', 'json'])
+    expect(ignored.ok && { ...ignored.params }).toEqual({})
+  })
+
+  it('turns a repeated parameter into an array of its values, which no schema accepts as one value', async () => {
+    const r = await readParams(new URL('https://x.test/?a=1'), 'application/x-www-form-urlencoded', enc('a=2&a=3'), ['query', 'form'])
+    expect(r.ok && r.params.a).toEqual(['1', '2', '3'])
+    const checked = validateParams(z.object({ a: z.string() }), r.ok ? r.params : {})
+    expect(checked.ok).toBe(false)
+  })
+
+  it('reports malformed JSON and non-object JSON', async () => {
+    expect(await readParams(url, 'application/json', enc('{"a":'), ['json'])).toEqual({ ok: false, problem: 'malformed_json' })
+    expect(await readParams(url, 'application/json', enc('[1,2]'), ['json'])).toEqual({ ok: false, problem: 'malformed_json' })
+  })
+
+  it('reads multipart bodies', async () => {
+    const fd = new FormData()
+    fd.set('grant_type', 'client_credentials')
+    const req = new Request('https://x.test/', { method: 'POST', body: fd })
+    const r = await readParams(url, req.headers.get('content-type'), new Uint8Array(await req.arrayBuffer()), ['multipart'])
+    expect(r.ok && { ...r.params }).toEqual({ grant_type: 'client_credentials' })
+  })
+
+  it('reports the first failing field in the order the schema declares (the provider check order)', () => {
+    const schema = z.object({ first: z.literal('x'), second: z.string(), third: z.string() })
+    const r = validateParams(schema, { third: 5 })
+    expect(r.ok === false && r.field).toBe('first')
+    const r2 = validateParams(schema, { first: 'x', third: 5 })
+    expect(r2.ok === false && r2.field).toBe('second')
+  })
+})
+
+describe('crypto helpers', () => {
+  it('signs HS256 JWTs that verify, and rejects forged, expired or alg-swapped ones', () => {
+    const token = signJwtHs256({ sub: 1, exp: 100 }, 'k')
+    expect(verifyJwtHs256(token, 'k', 99)).toEqual({ sub: 1, exp: 100 })
+    expect(verifyJwtHs256(token, 'k', 100)).toBeUndefined()
+    expect(verifyJwtHs256(token, 'other', 99)).toBeUndefined()
+    const [, body] = token.split('.')
+    const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${body}.`
+    expect(verifyJwtHs256(none, 'k', 0)).toBeUndefined()
+    expect(verifyJwtHs256('a.b', 'k', 0)).toBeUndefined()
+  })
+
+  it('compares secrets by value whatever their length', () => {
+    expect(safeEqual('secret', 'secret')).toBe(true)
+    expect(safeEqual('secret', 'secreT')).toBe(false)
+    expect(safeEqual('secret', 'secret-longer')).toBe(false)
+    expect(safeEqual('', '')).toBe(true)
+  })
+
+  it('makes alphanumeric tokens of the asked length', () => {
+    const t = randomAlphanumeric(30)
+    expect(t).toMatch(/^[A-Za-z0-9]{30}$/)
+    expect(randomAlphanumeric(30)).not.toBe(t)
+  })
+})
+
+describe('html helpers', () => {
+  it('escapes everything interpolated into a page', () => {
+    const evil = `<script>"'&`
+    expect(page`<p title="${evil}">${evil}</p>`.html).toBe('<p title="&lt;script&gt;&quot;&#39;&amp;">&lt;script&gt;&quot;&#39;&amp;</p>')
+    expect(escapeHtml(undefined)).toBe('')
+  })
+
+  it('adds redirect parameters while keeping the registered query', () => {
+    expect(withParams('https://app.test/cb?tenant=a', { code: 'x y', state: undefined })).toBe('https://app.test/cb?tenant=a&code=x+y')
+  })
+})
+
+describe('the request log', () => {
+  it('keeps the newest entries up to its limit, oldest first', () => {
+    const log = new RequestLog(3)
+    for (let i = 0; i < 5; i++) {
+      log.record({ provider: i % 2 ? 'zapier' : 'calcom', method: 'GET', path: `/${i}`, query: {}, headers: {}, body: '', status: 200, at: '', endpoint: null, url: '' })
+    }
+    expect(log.list().map((e) => e.path)).toEqual(['/2', '/3', '/4'])
+    expect(log.list('zapier').map((e) => e.path)).toEqual(['/3'])
+    log.clear()
+    expect(log.list()).toEqual([])
+  })
+})
