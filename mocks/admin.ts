@@ -8,7 +8,7 @@ import { json } from './engine/http.ts'
 import { mediaType } from './engine/params.ts'
 import type { Fakes } from './fakes.ts'
 
-const provider = z.enum(PROVIDER_IDS as [string, ...string[]])
+const provider = z.enum(PROVIDER_IDS)
 const clientId = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 printable ASCII characters')
 const absoluteUri = z.string().max(2000).refine((v) => {
   try {
@@ -34,7 +34,7 @@ const schemas = {
   revoke: z.object({ provider, clientId: z.string() }),
   faults: z.object({
     provider,
-    endpoint: z.enum(CONTROL_ENDPOINTS as [string, ...string[]]),
+    endpoint: z.enum(CONTROL_ENDPOINTS),
     status: z.number().int().min(100).max(599),
     times: z.number().int().min(1).max(1_000_000).default(1),
   }),
@@ -61,8 +61,10 @@ export function createAdminApp(fakes: Fakes, prefix = '/__admin') {
     if (action === 'requests') {
       if (method !== 'GET') return json({ error: 'method: use GET' }, 405)
       const p = url.searchParams.get('provider')
-      if (p !== null && !provider.safeParse(p).success) return badRequest(`provider: must be one of ${PROVIDER_IDS.join(', ')}`)
-      return json(fakes.requests((p ?? undefined) as never))
+      if (p === null) return json(fakes.requests())
+      const parsed = provider.safeParse(p)
+      if (!parsed.success) return badRequest(`provider: must be one of ${PROVIDER_IDS.join(', ')}`)
+      return json(fakes.requests(parsed.data))
     }
     if (action === 'reset') {
       if (method !== 'POST') return json({ error: 'method: use POST' }, 405)
@@ -85,8 +87,8 @@ export function createAdminApp(fakes: Fakes, prefix = '/__admin') {
         case 'clients': {
           const r = schemas.clients.safeParse(body)
           if (!r.success) return badRequest(describe(r.error))
-          if (!fakes.providers.includes(r.data.provider as never)) return badRequest(`provider: "${r.data.provider}" is not running`)
-          return json(fakes.registerClient(r.data as Parameters<Fakes['registerClient']>[0]), 201)
+          if (!fakes.providers.includes(r.data.provider)) return badRequest(`provider: "${r.data.provider}" is not running`)
+          return json(fakes.registerClient(r.data), 201)
         }
         case 'clock': {
           const r = schemas.clock.safeParse(body)
@@ -96,18 +98,18 @@ export function createAdminApp(fakes: Fakes, prefix = '/__admin') {
         case 'consent': {
           const r = schemas.consent.safeParse(body)
           if (!r.success) return badRequest(describe(r.error))
-          fakes.setConsent(r.data.provider as never, r.data.mode)
+          fakes.setConsent(r.data.provider, r.data.mode)
           return json({ provider: r.data.provider, mode: r.data.mode })
         }
         case 'revoke': {
           const r = schemas.revoke.safeParse(body)
           if (!r.success) return badRequest(describe(r.error))
-          return json({ provider: r.data.provider, clientId: r.data.clientId, revoked: fakes.revoke(r.data.provider as never, r.data.clientId) })
+          return json({ provider: r.data.provider, clientId: r.data.clientId, revoked: fakes.revoke(r.data.provider, r.data.clientId) })
         }
         case 'faults': {
           const r = schemas.faults.safeParse(body)
           if (!r.success) return badRequest(describe(r.error))
-          fakes.injectFault(r.data as never)
+          fakes.injectFault(r.data)
           return json(r.data)
         }
       }

@@ -1,12 +1,12 @@
 import type { Clock } from './clock.ts'
 
 /** The provider ids, also the standalone server's prefixes (`/calcom`, `/bookingsync`, `/zapier`). */
-export type ProviderId = 'calcom' | 'bookingsync' | 'zapier'
-export const PROVIDER_IDS: readonly ProviderId[] = ['calcom', 'bookingsync', 'zapier']
+export const PROVIDER_IDS = ['calcom', 'bookingsync', 'zapier'] as const
+export type ProviderId = (typeof PROVIDER_IDS)[number]
 
 /** What the control API's `faults` and the request log call an endpoint (contract §3). */
-export type ControlEndpoint = 'token' | 'refresh' | 'authorize' | 'api'
-export const CONTROL_ENDPOINTS: readonly ControlEndpoint[] = ['token', 'refresh', 'authorize', 'api']
+export const CONTROL_ENDPOINTS = ['token', 'refresh', 'authorize', 'api'] as const
+export type ControlEndpoint = (typeof CONTROL_ENDPOINTS)[number]
 
 /** `ask` shows the consent page; `allow`/`deny` answer at once as the provider's default user. */
 export type ConsentMode = 'ask' | 'allow' | 'deny'
