@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
+import type { ProviderId } from '../mocks/engine/controls.ts'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 4)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10)
@@ -63,8 +64,8 @@ const { createFakes } = await import('../mocks/fakes.ts')
 const catalogue = createFakes()
 const rows: Array<{ name: string; rps: number; p99: number; errors: number; non2xx: number }> = [{ name: 'bare node:http (ceiling)', ...bareResult }]
 for (const [provider, grants] of Object.entries(fakes.info.grants)) {
-  const def = catalogue.definition(provider as never) as unknown as { endpoints: Record<string, string> }
-  const demo = catalogue.demoClient(provider as never)
+  const def = catalogue.definition(provider as ProviderId)
+  const demo = catalogue.demoClient(provider as ProviderId)
   const base = `/${provider}`
   const auth = { client_id: demo.clientId, client_secret: demo.clientSecret }
   let codeIndex = 0

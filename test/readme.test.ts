@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ProviderId } from '../mocks/engine/controls.ts'
 import { type RunningServer, startServer } from '../mocks/server.ts'
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
@@ -25,12 +26,12 @@ describe('the README walk-throughs', () => {
   })
   afterAll(() => server.close())
 
-  async function run(provider: string): Promise<{ stdout: string; log: Array<{ method: string; path: string; status: number }> }> {
+  async function run(provider: ProviderId): Promise<{ stdout: string; log: Array<{ method: string; path: string; status: number }> }> {
     server.fakes.reset()
     const script = walkthrough(provider).replaceAll('http://127.0.0.1:4010', server.url)
     const cwd = mkdtempSync(join(tmpdir(), 'oauth-fakes-readme-'))
     const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], { cwd })
-    return { stdout, log: server.fakes.requests(provider as never).map((r) => ({ method: r.method, path: r.path, status: r.status })) }
+    return { stdout, log: server.fakes.requests(provider).map((r) => ({ method: r.method, path: r.path, status: r.status })) }
   }
 
   it('cal.com: authorize → consent → code → token → me → clock +1801 s → 401 → refresh with the Bearer header → me again', async () => {
