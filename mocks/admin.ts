@@ -10,14 +10,14 @@ import type { Fakes } from './fakes.ts'
 
 const provider = z.enum(PROVIDER_IDS)
 const clientId = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 printable ASCII characters')
-const absoluteUri = z.string().max(2000).refine((v) => {
-  try {
-    new URL(v)
-    return true
-  } catch {
-    return false
-  }
-}, 'must be an absolute URI')
+const absoluteUri = z
+  .string()
+  .max(2000)
+  .refine((v) => URL.canParse(v), 'must be an absolute URI')
+  // RFC 6749 §3.1.2: "The endpoint URI MUST NOT include a fragment component."
+  .refine((v) => !v.includes('#'), 'must not include a fragment')
+  // Nothing a browser would run instead of navigate to.
+  .refine((v) => !/^\s*(javascript|data|vbscript|blob):/i.test(v), 'must not be a javascript:, data:, vbscript: or blob: URI')
 
 const schemas = {
   clients: z.object({
@@ -35,7 +35,8 @@ const schemas = {
   faults: z.object({
     provider,
     endpoint: z.enum(CONTROL_ENDPOINTS),
-    status: z.number().int().min(100).max(599),
+    // 1xx cannot be answered, and a Response with 204/205/304 has no body for the error shape.
+    status: z.number().int().min(200).max(599).refine((s) => ![204, 205, 304].includes(s), 'must be a status that carries a body (not 204, 205 or 304)'),
     times: z.number().int().min(1).max(1_000_000).default(1),
   }),
 }
@@ -71,7 +72,7 @@ export function createAdminApp(fakes: Fakes, prefix = '/__admin') {
       fakes.reset()
       return json({ ok: true })
     }
-    if (!(action in schemas)) return json({ error: `path: unknown control ${url.pathname}` }, 404)
+    if (!Object.hasOwn(schemas, action)) return json({ error: `path: unknown control ${url.pathname}` }, 404)
     if (method !== 'POST') return json({ error: 'method: use POST' }, 405)
     if (mediaType(request.headers.get('content-type')) !== 'application/json') return badRequest('content-type: must be application/json')
     let body: unknown

@@ -152,7 +152,7 @@ describe('the request log', () => {
   it('keeps the newest entries up to its limit, oldest first', () => {
     const log = new RequestLog(3)
     for (let i = 0; i < 5; i++) {
-      log.record({ provider: i % 2 ? 'zapier' : 'calcom', method: 'GET', path: `/${i}`, query: {}, headers: {}, body: '', status: 200, at: '', endpoint: null, url: '' })
+      log.record({ provider: i % 2 ? 'zapier' : 'calcom', method: 'GET', path: `/${i}`, query: {}, headers: {}, body: '', bodyTruncated: false, status: 200, at: '', endpoint: null, url: '' })
     }
     expect(log.list().map((e) => e.path)).toEqual(['/2', '/3', '/4'])
     expect(log.list('zapier').map((e) => e.path)).toEqual(['/3'])

@@ -86,13 +86,14 @@ export function withParams(uri: string, params: Record<string, string | undefine
 }
 
 /** The HTTP Basic credentials of a request (RFC 6749 §2.3.1: each part form-urlencoded). */
-export function basicCredentials(headers: Headers): { id: string; secret: string } | undefined {
+export function basicCredentials(headers: Headers, encoding: 'form-urlencoded' | 'raw' = 'form-urlencoded'): { id: string; secret: string } | undefined {
   const header = headers.get('authorization')
   const match = header?.match(/^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i)
   if (!match) return undefined
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
   const colon = decoded.indexOf(':')
   if (colon < 0) return undefined
+  if (encoding === 'raw') return { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) }
   try {
     return { id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')) }
   } catch {

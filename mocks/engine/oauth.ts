@@ -217,6 +217,8 @@ export function consumeAuthorizationCode(rt: ProviderRuntime<unknown, unknown>, 
 // ---------------------------------------------------------------------------------------------
 
 export type ClientAuthMethod = 'basic' | 'body'
+/** RFC 6749 §2.3.1 form-urlencodes id and secret inside Basic; Doorkeeper does not decode them. */
+export type BasicEncoding = 'form-urlencoded' | 'raw'
 
 /**
  * The client a token request authenticates as, or `undefined` (→ `invalid_client`).
@@ -228,8 +230,9 @@ export function authenticateClient(
   ctx: RequestContext,
   params: Params,
   methods: readonly ClientAuthMethod[],
+  basicEncoding: BasicEncoding = 'form-urlencoded',
 ): Client | undefined {
-  const basic = methods.includes('basic') ? basicCredentials(ctx.headers) : undefined
+  const basic = methods.includes('basic') ? basicCredentials(ctx.headers, basicEncoding) : undefined
   const id = basic?.id ?? (methods.includes('body') ? params.client_id : undefined)
   const secret = basic?.secret ?? (methods.includes('body') ? params.client_secret : undefined)
   if (typeof id !== 'string' || typeof secret !== 'string') return undefined
@@ -330,6 +333,8 @@ export function revokeTokens(rt: ProviderRuntime<unknown, unknown>, tokens: read
 export interface TokenEndpointProfile {
   paramSources: readonly ParamSource[]
   clientAuth: readonly ClientAuthMethod[]
+  /** How Basic credentials are decoded (default `form-urlencoded`, RFC 6749 §2.3.1). */
+  basicEncoding?: BasicEncoding
   formats: TokenFormats
   grants: {
     authorization_code: true
@@ -387,7 +392,7 @@ export async function handleTokenRequest(
   if (grantType !== 'authorization_code' && grantType !== 'refresh_token' && !(grantType === 'client_credentials' && profile.grants.client_credentials)) {
     throw profile.error('unsupported_grant_type')
   }
-  const client = authenticateClient(rt, ctx, params, profile.clientAuth)
+  const client = authenticateClient(rt, ctx, params, profile.clientAuth, profile.basicEncoding)
   if (!client) throw profile.error('invalid_client')
   const now = rt.clock.now()
   let issued: IssuedTokens
@@ -421,7 +426,8 @@ export async function handleTokenRequest(
   } else {
     const cc = profile.grants.client_credentials as { allowed: readonly string[]; defaults: readonly string[] }
     const requested = (p.scope ?? '').split(profile.scopeSeparator).filter(Boolean)
-    if (requested.some((s) => !cc.allowed.includes(s))) throw profile.error('invalid_scope')
+    const mayHave = (s: string) => cc.allowed.includes(s) && (client.scopes === null || client.scopes.includes(s))
+    if (requested.some((s) => !mayHave(s))) throw profile.error('invalid_scope')
     issued = issueTokens(rt, profile.formats, {
       clientId: client.clientId,
       subject: { userId: null, teamId: null, accountId: null },

@@ -269,7 +269,7 @@ export function createProviderApp<Data, Options>(
       const providerError =
         error instanceof ProviderError ? error : new ProviderError(500, 'server_error', 'Internal Server Error', { cause: String(error) })
       if (!(error instanceof ProviderError)) console.error(`[oauth-fakes:${def.id}] ${method} ${where.path}:`, error)
-      response = (route?.renderError ?? def.renderError)(providerError, ctx)
+      response = renderSafely(() => (route?.renderError ?? def.renderError)(providerError, ctx), providerError)
     }
     services.log.record({
       provider: def.id,
@@ -277,13 +277,28 @@ export function createProviderApp<Data, Options>(
       path: where.path,
       query: queryObject(url),
       headers: Object.fromEntries(request.headers),
-      body: body.byteLength ? Buffer.from(body).toString('utf8') : '',
+      // Bounded: ten thousand 1 MiB bodies would be 10 GB.
+      body: body.byteLength ? Buffer.from(body.subarray(0, LOGGED_BODY_BYTES)).toString('utf8') : '',
+      bodyTruncated: body.byteLength > LOGGED_BODY_BYTES,
       status: response.status,
       at: new Date(services.clock.now()).toISOString(),
       endpoint,
       url: url.toString(),
     })
     return response
+  }
+}
+
+/** The request log keeps at most this much of each body. */
+export const LOGGED_BODY_BYTES = 64 * 1024
+
+/** An error answer that cannot itself fail: a renderer that throws falls back to a plain 500. */
+function renderSafely(render: () => Response, error: ProviderError): Response {
+  try {
+    return render()
+  } catch (failure) {
+    console.error(`[oauth-fakes] rendering ${error.status} ${error.code} failed:`, failure)
+    return new Response(JSON.stringify({ error: 'server_error' }), { status: 500, headers: { 'content-type': 'application/json' } })
   }
 }
 

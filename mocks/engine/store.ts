@@ -28,6 +28,11 @@ export interface ExpiringStoreOptions {
   retainSeconds?: number
   /** A full sweep runs at most once per this many seconds of fake time. */
   sweepEverySeconds?: number
+  /**
+   * At most this many entries; past it the oldest go first. Refresh tokens that never expire
+   * (BookingSync, Zapier) would otherwise pile up for ever, one per login that never refreshed.
+   */
+  maxEntries?: number
 }
 
 export class ExpiringStore<V extends StoredGrant> {
@@ -35,11 +40,13 @@ export class ExpiringStore<V extends StoredGrant> {
   readonly #byClient = new Map<string, Set<string>>()
   readonly #retainMs: number
   readonly #sweepEveryMs: number
+  readonly #maxEntries: number
   #nextSweepAt = 0
 
   constructor(options: ExpiringStoreOptions = {}) {
     this.#retainMs = (options.retainSeconds ?? 24 * 3600) * 1000
     this.#sweepEveryMs = (options.sweepEverySeconds ?? 60) * 1000
+    this.#maxEntries = options.maxEntries ?? 500_000
   }
 
   get size(): number {
@@ -49,7 +56,9 @@ export class ExpiringStore<V extends StoredGrant> {
   /** Stores `entry` under `key` (a token string is its own key). */
   set(key: string, entry: V, now: number): void {
     this.#maybeSweep(now)
+    this.#entries.delete(key) // a re-set key moves to the newest end of the insertion order
     this.#entries.set(key, entry)
+    if (this.#entries.size > this.#maxEntries) this.delete(this.#entries.keys().next().value!)
     let keys = this.#byClient.get(entry.clientId)
     if (!keys) this.#byClient.set(entry.clientId, (keys = new Set()))
     keys.add(key)

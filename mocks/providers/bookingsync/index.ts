@@ -203,6 +203,8 @@ function tokenProfile(rt: Rt): TokenEndpointProfile {
   return {
     paramSources: TOKEN_SOURCES,
     clientAuth: CLIENT_AUTH,
+    // Doorkeeper's `from_basic` splits the decoded header on ':' and does not form-decode.
+    basicEncoding: 'raw',
     formats: tokenFormats,
     grants: {
       authorization_code: true,
@@ -236,7 +238,7 @@ async function revoke(rt: Rt, ctx: RequestContext): Promise<Response> {
   } catch {
     throw tokenError(rt.options, 'invalid_request')
   }
-  const client = authenticateClient(rt, ctx, params, CLIENT_AUTH)
+  const client = authenticateClient(rt, ctx, params, CLIENT_AUTH, 'raw')
   if (!client) throw tokenError(rt.options, 'invalid_client')
   const token = params.token
   if (token !== undefined && typeof token !== 'string') throw tokenError(rt.options, 'invalid_request')
@@ -321,6 +323,8 @@ function apiCall(rt: Rt, ctx: RequestContext, scope?: string): ApiCall | Respons
   const hour = Math.floor(nowSeconds / window)
   const key = `${entry.clientId}|${entry.accountId ?? '*'}|${hour}`
   const count = (rt.data.rateCounts.get(key) ?? 0) + 1
+  // Counters of past hours are dropped, so the map holds one hour's keys at most.
+  if (!rt.data.rateCounts.has(key)) for (const k of rt.data.rateCounts.keys()) if (!k.endsWith(`|${hour}`)) rt.data.rateCounts.delete(k)
   rt.data.rateCounts.set(key, count)
   const limit = rt.options.rateLimit
   const headers: HeaderMap = {

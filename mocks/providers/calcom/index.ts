@@ -129,7 +129,7 @@ async function exchangeCode(rt: Rt, ctx: RequestContext): Promise<Response> {
     withRefresh: true,
   })
   // "nothing else (no token_type, no expires_in: clients must cope)"
-  return json({ access_token: issued.access, refresh_token: issued.refresh })
+  return nextJson({ access_token: issued.access, refresh_token: issued.refresh })
 }
 
 /** `POST /api/auth/oauth/refreshToken` — the refresh token travels in `Authorization: Bearer`. */
@@ -153,7 +153,7 @@ async function refresh(rt: Rt, ctx: RequestContext): Promise<Response> {
     withRefresh: false,
   })
   issued.accessEntry.pair = bearerToken(ctx.headers) ?? null
-  return json({ access_token: issued.access })
+  return nextJson({ access_token: issued.access })
 }
 
 /** Bearer access token with a scope, as cal.com's `isAuthorized(req, scopes)`. */
@@ -171,14 +171,15 @@ function me(rt: Rt, ctx: RequestContext): Response {
   if (!entry) throw unauthorized()
   const name = entry.teamId !== null ? rt.data.team(entry.teamId)?.name : rt.data.user(entry.userId)?.username
   if (name === undefined) throw unauthorized()
-  return json({ username: name }, 201)
+  return nextJson({ username: name }, 201)
 }
 
 /** `GET /api/integrations/zapier/listBookings` with `?apiKey=` (wins) or a Bearer READ_BOOKING token. */
 function listBookings(rt: Rt, ctx: RequestContext): Response {
   const apiKey = ctx.url.searchParams.get('apiKey')
   let subject: { userId: number | null; teamId: number | null }
-  if (apiKey !== null) {
+  // cal.com tests `if (apiKey)`: an empty `?apiKey=` falls through to the Bearer token.
+  if (apiKey) {
     const user = rt.data.userByApiKey(apiKey)
     if (!user) throw new ProviderError(401, 'invalid_token', P.messages.apiKeyInvalid)
     subject = { userId: user.id, teamId: null }
@@ -208,15 +209,22 @@ function listBookings(rt: Rt, ctx: RequestContext): Response {
       attendees: b.attendees,
     }
   })
-  return json(bookings, 201)
+  return nextJson(bookings, 201)
+}
+
+/** Next.js's `res.json()`: `Content-Type: application/json; charset=utf-8`. */
+function nextJson(body: unknown, status = 200): Response {
+  return json(body, status, {}, 'application/json; charset=utf-8')
 }
 
 /** `{"message": …}`; Next.js's own pages and messages for 404, bad JSON and oversized bodies. */
 function renderError(error: ProviderError): Response {
   if (error.code === 'not_found') return calcomErrorPage('404', 'This page could not be found.', 404)
-  if (error.code === 'malformed_body') return json({ message: P.messages.invalidJson }, 400)
-  if (error.code === 'payload_too_large') return json({ message: P.messages.bodyTooLarge }, 413)
-  return json({ message: error.description ?? reasonPhrase(error.status) }, error.status)
+  // Next.js answers these itself, before cal.com's handler runs: `sendError` → `res.end(message)`,
+  // a plain-text body without a Content-Type.
+  if (error.code === 'malformed_body') return new Response(new TextEncoder().encode(P.messages.invalidJson), { status: 400 })
+  if (error.code === 'payload_too_large') return new Response(new TextEncoder().encode(P.messages.bodyTooLarge), { status: 413 })
+  return nextJson({ message: error.description ?? reasonPhrase(error.status) }, error.status)
 }
 
 export const calcom = defineProvider<CalcomData, CalcomOptions>({
@@ -240,7 +248,7 @@ export const calcom = defineProvider<CalcomData, CalcomOptions>({
     const invalidMethod = () => fail(405, P.messages.invalidMethod)
     // listBookings errors carry `"data": null` beside the message.
     const withData = (error: ProviderError) =>
-      json(error.status === 405 ? { message: error.description } : { message: error.description ?? reasonPhrase(error.status), data: null }, error.status)
+      nextJson(error.status === 405 ? { message: error.description } : { message: error.description ?? reasonPhrase(error.status), data: null }, error.status)
     return [
       { methods: ['GET', 'POST'], path: P.paths.authorize, endpoint: 'authorize', handle: (ctx) => handleAuthorizationRequest(rt, authorizeProfile, ctx) },
       { methods: ['POST'], path: P.paths.token, endpoint: 'token', wrongMethod: invalidMethod, handle: (ctx) => exchangeCode(rt, ctx) },
