@@ -37,8 +37,11 @@ export interface ConsentView {
 /** RFC 6749 §4.1.2.1 error codes the authorize endpoint redirects with. */
 export type AuthorizeErrorCode = 'access_denied' | 'invalid_request' | 'invalid_scope' | 'unsupported_response_type'
 
-/** Why the authorize endpoint shows an error page instead of redirecting (RFC 6749 §4.1.2.1). */
-export type AuthorizePageError = 'unknown_client' | 'bad_redirect_uri' | 'invalid_scope' | 'invalid_subject'
+/**
+ * Why the authorize endpoint shows an error page instead of redirecting (RFC 6749 §4.1.2.1).
+ * `unredirectable`: an error for a redirect URI that cannot receive it (the out-of-band URI).
+ */
+export type AuthorizePageError = 'unknown_client' | 'bad_redirect_uri' | 'invalid_scope' | 'invalid_subject' | 'unredirectable'
 
 export interface AuthorizeProfile<Data> {
   /** `required`: anything but `code` is `unsupported_response_type`; `ignored`: cal.com never reads it. */
@@ -65,8 +68,13 @@ export interface AuthorizeProfile<Data> {
   }
   /** Skip the consent page when the user already approved these (or more) scopes for this client. */
   skipApprovedConsent: boolean
-  /** Query parameters of an error redirect (deny, invalid_scope, unsupported_response_type). */
-  errorParams(code: AuthorizeErrorCode, state: string | undefined): Record<string, string | undefined>
+  /**
+   * A provider's own check of the request, after client, redirect URI and response_type passed
+   * (Zapier: `response_mode` must be `query`); an error redirects like the engine's own.
+   */
+  check?(params: Params): { error: AuthorizeErrorCode; description?: string } | undefined
+  /** Query parameters of an error redirect (deny, invalid_scope, unsupported_response_type, …). */
+  errorParams(code: AuthorizeErrorCode, state: string | undefined, description?: string): Record<string, string | undefined>
   /** Headers on every authorize answer (BookingSync: `X-Frame-Options: DENY`). */
   headers?: HeaderMap
   users(data: Data): Array<{ id: number; label: string }>
@@ -76,7 +84,7 @@ export interface AuthorizeProfile<Data> {
    * pre-selects an account by putting it first).
    */
   choices(data: Data, userId: number, params: Params): SubjectChoice[]
-  errorPage(kind: AuthorizePageError, ctx: RequestContext): Response
+  errorPage(kind: AuthorizePageError, ctx: RequestContext, code?: AuthorizeErrorCode): Response
   consentPage(view: ConsentView, ctx: RequestContext): Response
 }
 
@@ -119,10 +127,17 @@ async function authorizationDecision<Data>(
   if (!redirectUri || !client.redirectUris.includes(redirectUri)) return profile.errorPage('bad_redirect_uri', ctx)
   const isOob = profile.oob !== undefined && redirectUri === profile.oob.redirectUri
   const state = p?.state
-  const fail = (code: AuthorizeErrorCode): Response =>
-    isOob && code === 'access_denied' ? profile.oob!.deny() : redirect(withParams(redirectUri, profile.errorParams(code, isOob ? undefined : state)))
+  // Nothing is redirected to the out-of-band URI: deny has its own answer, other errors a page.
+  const fail = (code: AuthorizeErrorCode, description?: string): Response =>
+    !isOob
+      ? redirect(withParams(redirectUri, profile.errorParams(code, state, description)))
+      : code === 'access_denied'
+        ? profile.oob!.deny()
+        : profile.errorPage('unredirectable', ctx, code)
   if (!p) return fail('invalid_request')
   if (profile.responseType === 'required' && p.response_type !== 'code') return fail('unsupported_response_type')
+  const own = profile.check?.(params)
+  if (own) return fail(own.error, own.description)
 
   const requested = (p.scope ?? '').split(profile.scopes.separator).filter(Boolean)
   const allowed = client.scopes ?? profile.scopes.known

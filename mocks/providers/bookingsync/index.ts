@@ -148,7 +148,10 @@ const authorizeProfile: AuthorizeProfile<BookingsyncData> = {
     }))
   },
   // Doorkeeper ≥ 5: `render :error, status: error_response.status` (401 invalid_client, else 400).
-  errorPage(kind) {
+  errorPage(kind, _ctx, code) {
+    // Doorkeeper never redirects an error to the out-of-band URI (`redirectable?` is false for
+    // it): it shows the error page. (access_denied is answered by `oob.deny` above.)
+    if (kind === 'unredirectable') return bookingsyncErrorPage(P.descriptions[code ?? 'invalid_request'] ?? P.descriptions.invalid_request, 400)
     if (kind === 'unknown_client') return bookingsyncErrorPage(P.descriptions.invalid_client, 401)
     if (kind === 'bad_redirect_uri') return bookingsyncErrorPage(P.descriptions.invalid_redirect_uri, 400)
     if (kind === 'invalid_scope') return bookingsyncErrorPage(P.descriptions.invalid_scope, 400)
@@ -157,18 +160,8 @@ const authorizeProfile: AuthorizeProfile<BookingsyncData> = {
   consentPage: (view) => bookingsyncConsentPage(view),
 }
 
-async function authorize(rt: Rt, ctx: RequestContext): Promise<Response> {
-  const answer = await handleAuthorizationRequest(rt, authorizeProfile, ctx)
-  // Doorkeeper never redirects an error to the out-of-band URI (`redirectable?` is false for it):
-  // it shows the error page instead. (access_denied is answered by `oob.deny` above.)
-  const location = answer.headers.get('location')
-  if (location?.startsWith(`${P.oobRedirectUri}?`)) {
-    const description = new URL(location).searchParams.get('error_description') ?? P.descriptions.invalid_request
-    const page = bookingsyncErrorPage(description, 400)
-    for (const [k, v] of Object.entries(FRAME_HEADERS)) page.headers.set(k, v)
-    return page
-  }
-  return answer
+function authorize(rt: Rt, ctx: RequestContext): Promise<Response> {
+  return handleAuthorizationRequest(rt, authorizeProfile, ctx)
 }
 
 /** `GET /oauth/authorize/native?code=…` and the older `GET /oauth/authorize/<code>`. */

@@ -99,7 +99,11 @@ const authorizeProfile: AuthorizeProfile<ZapierData> = {
   // django-oauth-toolkit's default `approval_prompt=force`: the consent page every time.
   skipApprovedConsent: false,
   // Deny → `error=access_denied&state=…`, no description.
-  errorParams: (code, state) => ({ error: code, state }),
+  check: (params) =>
+    params.response_mode !== undefined && params.response_mode !== P.responseMode
+      ? { error: 'invalid_request', description: P.messages.unsupportedResponseMode }
+      : undefined,
+  errorParams: (code, state, description) => ({ error: code, error_description: description, state }),
   users: (data) => data.users().map((u) => ({ id: u.id, label: `${u.full_name} (${u.email})` })),
   choices(data, userId) {
     const user = data.user(userId)
@@ -123,17 +127,7 @@ const authorizeProfile: AuthorizeProfile<ZapierData> = {
  * other value (after client, redirect URI and response_type are checked) redirects with
  * `error=invalid_request&error_description=Unsupported response_mode.`
  */
-async function authorize(rt: Rt, ctx: RequestContext): Promise<Response> {
-  const params = await ctx.params(ctx.method === 'POST' ? ['form'] : ['query'])
-  const client = rt.client(params.client_id)
-  const redirectUri = params.redirect_uri
-  if (client && typeof redirectUri === 'string' && client.redirectUris.includes(redirectUri) && params.response_type === 'code') {
-    const mode = params.response_mode
-    if (mode !== undefined && mode !== P.responseMode) {
-      const state = typeof params.state === 'string' ? params.state : undefined
-      return redirect(withParams(redirectUri, { error: 'invalid_request', error_description: P.messages.unsupportedResponseMode, state }))
-    }
-  }
+function authorize(rt: Rt, ctx: RequestContext): Promise<Response> {
   return handleAuthorizationRequest(rt, authorizeProfile, ctx)
 }
 
