@@ -1,0 +1,89 @@
+/**
+ * `npm run conformance -- --provider <calcom|bookingsync|zapier|all> --client "<command>"`
+ * (contract §5). Exit status: 0 every check passed, 1 some check failed (or a baseline entry is
+ * stale), 2 usage error or the client could not be started.
+ */
+import { writeFile } from 'node:fs/promises'
+import { pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { PROVIDER_IDS, type ProviderId } from '../mocks/engine/controls.ts'
+import { loadBaseline } from './baseline.ts'
+import { ClientStartError } from './drivers/driver.ts'
+import { renderJson } from './reporters/json.ts'
+import { renderJunit } from './reporters/junit.ts'
+import { renderText } from './reporters/text.ts'
+import { runConformance } from './run.ts'
+import { UsageError } from './runner.ts'
+
+const USAGE = `usage: npm run conformance -- --provider <calcom|bookingsync|zapier|all> --client "<command>"
+  [--reporter text|json|junit] [--output FILE] [--expected-failures FILE] [--scenario ID]... [--verbose]
+
+  --provider            which fake(s) to run the client against (comma-separated, or all)
+  --client              the client command, started through a shell with PORT and OAUTH_* set
+  --reporter            text (default), json or junit
+  --output              write the report to FILE (the text summary still goes to stdout)
+  --expected-failures   a baseline of known failures: "check-id" or "provider:check-id" per line
+  --scenario            run only this scenario (repeatable)
+  --verbose             also explain skipped checks`
+
+const REPORTERS = { text: (r: Parameters<typeof renderText>[0]) => renderText(r), json: renderJson, junit: renderJunit } as const
+
+export async function main(argv: string[]): Promise<number> {
+  let values
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        provider: { type: 'string' },
+        client: { type: 'string' },
+        reporter: { type: 'string', default: 'text' },
+        output: { type: 'string' },
+        'expected-failures': { type: 'string' },
+        scenario: { type: 'string', multiple: true },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: false,
+    }).values
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  if (values.help) {
+    console.log(USAGE)
+    return 0
+  }
+  try {
+    if (!values.provider || !values.client) throw new UsageError('--provider and --client are required')
+    const providers: ProviderId[] =
+      values.provider === 'all'
+        ? [...PROVIDER_IDS]
+        : values.provider.split(',').map((p) => {
+            if (!(PROVIDER_IDS as readonly string[]).includes(p)) throw new UsageError(`unknown provider "${p}" (calcom, bookingsync, zapier or all)`)
+            return p as ProviderId
+          })
+    const reporter = values.reporter as keyof typeof REPORTERS
+    if (!(reporter in REPORTERS)) throw new UsageError(`unknown reporter "${values.reporter}" (text, json or junit)`)
+    if (reporter !== 'text' && !values.output) throw new UsageError(`--reporter ${reporter} needs --output FILE`)
+    const expectedFailures = values['expected-failures'] ? await loadBaseline(values['expected-failures']) : []
+    const report = await runConformance({ providers, command: values.client, expectedFailures, scenarios: values.scenario })
+    // The readable summary always goes to stdout; machine formats go to --output.
+    console.log(renderText(report, { verbose: values.verbose }))
+    if (values.output) await writeFile(values.output, REPORTERS[reporter](report))
+    return report.ok ? 0 : 1
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`error: ${error.message}\n\n${USAGE}`)
+      return 2
+    }
+    if (error instanceof ClientStartError) {
+      console.error(`error: ${error.message}`)
+      if (error.stderr.trim()) console.error(`--- client stderr ---\n${error.stderr.trimEnd()}\n---`)
+      return 2
+    }
+    throw error
+  }
+}
+
+// Run as a script (`tsx conformance/cli.ts …`); tests import `main` instead.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exit(await main(process.argv.slice(2)))

@@ -1,0 +1,74 @@
+/**
+ * How the scenarios talk to the client under test: an external process over HTTP
+ * (./process-client.ts) or a TypeScript object in this process (./object-client.ts).
+ */
+import type { ProviderId } from '../../mocks/engine/controls.ts'
+
+/** What the client answered to one of its routes. */
+export interface ClientAnswer {
+  status: number
+  location: string | null
+  body: string
+}
+
+/** The contract §5 routes, as calls. */
+export interface ClientDriver {
+  /** `GET /login` */
+  login(): Promise<ClientAnswer>
+  /** `GET /callback?…`: `url` is the full redirect the provider sent the browser to. */
+  callback(url: string): Promise<ClientAnswer>
+  /** `POST /oob` with form field `code`. */
+  oob(code: string): Promise<ClientAnswer>
+  /** `GET /resource` */
+  resource(): Promise<ClientAnswer>
+  close(): Promise<void>
+}
+
+/** The client's configuration: the contract §5 environment, as an object. */
+export interface ClientConfig {
+  provider: ProviderId
+  baseUrl: string
+  authorizeUrl: string
+  tokenUrl: string
+  refreshUrl: string
+  resourceUrl: string
+  clientId: string
+  clientSecret: string
+  redirectUri: string
+  scope: string
+}
+
+export function configToEnv(config: ClientConfig, port: number): Record<string, string> {
+  return {
+    PORT: String(port),
+    OAUTH_PROVIDER: config.provider,
+    OAUTH_BASE_URL: config.baseUrl,
+    OAUTH_AUTHORIZE_URL: config.authorizeUrl,
+    OAUTH_TOKEN_URL: config.tokenUrl,
+    OAUTH_REFRESH_URL: config.refreshUrl,
+    OAUTH_RESOURCE_URL: config.resourceUrl,
+    OAUTH_CLIENT_ID: config.clientId,
+    OAUTH_CLIENT_SECRET: config.clientSecret,
+    OAUTH_REDIRECT_URI: config.redirectUri,
+    OAUTH_SCOPE: config.scope,
+  }
+}
+
+/** The client command could not be brought up (contract §5: exit 2). */
+export class ClientStartError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
+    super(message)
+    this.name = 'ClientStartError'
+  }
+}
+
+/** The client did not answer one of its routes in time (it hangs or loops). */
+export class ClientNoAnswerError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ClientNoAnswerError'
+  }
+}

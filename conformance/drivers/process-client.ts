@@ -1,0 +1,152 @@
+/**
+ * A client under test that is a process in any language: started through a shell with the
+ * contract §5 environment, reached over HTTP on 127.0.0.1:$PORT, killed (its whole process group)
+ * as soon as its scenario ends.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer, connect } from 'node:net'
+import { type ClientAnswer, type ClientConfig, type ClientDriver, ClientNoAnswerError, ClientStartError, configToEnv } from './driver.ts'
+
+/** Never hand the client this port: the fakes' documented default. */
+const RESERVED_PORTS = new Set([4010])
+const STDERR_KEEP = 8_000
+/**
+ * Client ports come from below Linux's ephemeral range (32768+): a port taken from bind(0) and
+ * released could be handed straight to the next bind(0) — a fake server starting for another
+ * scenario — and the client would fail to bind while the suite happily connected to that server.
+ */
+const PORT_RANGE = { from: 20_000, to: 32_000 }
+/** Ports handed out by this process, never handed out twice. */
+const handedOut = new Set<number>()
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
+/** A free TCP port on 127.0.0.1 for a client (checked by binding it; the client binds it next). */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from))
+    if (RESERVED_PORTS.has(port) || handedOut.has(port)) continue
+    handedOut.add(port)
+    if (await bindable(port)) return port
+  }
+  throw new Error('no free port found for the client')
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+export interface ProcessClientOptions {
+  command: string
+  config: ClientConfig
+  port: number
+  /** How long the client may take to accept connections (contract §5: at most 10 s). */
+  startTimeoutMs?: number
+  /** How long one route may take to answer. */
+  requestTimeoutMs?: number
+}
+
+export class ProcessClient implements ClientDriver {
+  readonly #child: ChildProcess
+  readonly #origin: string
+  readonly #requestTimeoutMs: number
+  #stderr = ''
+  #exited: { code: number | null; signal: NodeJS.Signals | null } | null = null
+
+  private constructor(child: ChildProcess, port: number, requestTimeoutMs: number) {
+    this.#child = child
+    this.#origin = `http://127.0.0.1:${port}`
+    this.#requestTimeoutMs = requestTimeoutMs
+    child.stderr?.setEncoding('utf8')
+    child.stderr?.on('data', (chunk: string) => {
+      this.#stderr = (this.#stderr + chunk).slice(-STDERR_KEEP)
+    })
+    // stdout is drained so a chatty client never blocks on a full pipe.
+    child.stdout?.resume()
+    child.once('exit', (code, signal) => {
+      this.#exited = { code, signal }
+    })
+  }
+
+  get stderr(): string {
+    return this.#stderr
+  }
+
+  /** Starts the command and waits until its port accepts connections. */
+  static async start(options: ProcessClientOptions): Promise<ProcessClient> {
+    const env = { ...process.env, ...configToEnv(options.config, options.port) }
+    // detached: the shell and whatever it starts share a new process group we can kill whole.
+    const child = spawn('/bin/sh', ['-c', options.command], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    const client = new ProcessClient(child, options.port, options.requestTimeoutMs ?? 5_000)
+    const spawnError = new Promise<Error>((resolve) => child.once('error', resolve))
+    let failure: Error | undefined
+    void spawnError.then((e) => (failure = e))
+    const deadline = Date.now() + (options.startTimeoutMs ?? 10_000)
+    while (Date.now() < deadline) {
+      if (failure) break
+      if (client.#exited) break
+      if (await canConnect(options.port)) return client
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    const why = failure
+      ? `could not be started: ${failure.message}`
+      : client.#exited
+        ? `exited before opening port ${options.port} (exit code ${client.#exited.code ?? client.#exited.signal})`
+        : `did not open port ${options.port} within ${options.startTimeoutMs ?? 10_000} ms`
+    await client.close()
+    throw new ClientStartError(`client "${options.command}" ${why}`, client.#stderr)
+  }
+
+  async #request(path: string, init: RequestInit = {}): Promise<ClientAnswer> {
+    const url = path.startsWith('http') ? path : `${this.#origin}${path}`
+    try {
+      const response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(this.#requestTimeoutMs) })
+      return { status: response.status, location: response.headers.get('location'), body: await response.text() }
+    } catch (error) {
+      const exited = this.#exited ? ` (the client exited: ${this.#exited.code ?? this.#exited.signal})` : ''
+      throw new ClientNoAnswerError(`${init.method ?? 'GET'} ${new URL(url).pathname} got no answer within ${this.#requestTimeoutMs} ms: ${(error as Error).message}${exited}`)
+    }
+  }
+
+  login(): Promise<ClientAnswer> {
+    return this.#request('/login')
+  }
+
+  callback(url: string): Promise<ClientAnswer> {
+    // The redirect names the client's own origin (its registered redirect URI): call it as is.
+    return this.#request(url)
+  }
+
+  oob(code: string): Promise<ClientAnswer> {
+    return this.#request('/oob', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ code }).toString() })
+  }
+
+  resource(): Promise<ClientAnswer> {
+    return this.#request('/resource')
+  }
+
+  async close(): Promise<void> {
+    if (this.#exited || this.#child.pid === undefined) return
+    const exited = new Promise<void>((resolve) => this.#child.once('exit', () => resolve()))
+    try {
+      process.kill(-this.#child.pid, 'SIGKILL')
+    } catch {
+      // Already gone (the group died between the check and the kill).
+      return
+    }
+    await exited
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * Runs the scenarios for each provider and folds their findings into one result per check.
+ * Every scenario gets fresh fakes (the fakes' clock is shared by all their providers, and the
+ * scenarios move it) and a fresh client; scenarios run side by side up to `concurrency`.
+ */
+import { randomBytes } from 'node:crypto'
+import type { ProviderId } from '../mocks/engine/controls.ts'
+import type { Fakes } from '../mocks/fakes.ts'
+import { Browser, type Transport } from './browser.ts'
+import { CHECKS, type CheckId, appliesTo, checkDefinition, referencesFor, type Severity } from './checks.ts'
+import { type ClientConfig, type ClientDriver, ClientNoAnswerError } from './drivers/driver.ts'
+import { type ConformanceProfile, type EndpointKey, OOB_REDIRECT_URI, PROFILES } from './profiles.ts'
+import type { Endpoints } from './recorded.ts'
+import type { SpecReference } from './references.ts'
+import { SCENARIOS, type Scenario, judgeWholeLog } from './scenarios.ts'
+import { type Finding, PreconditionFailed, ScenarioRun } from './scenario-run.ts'
+import { parseRequest } from './recorded.ts'
+
+export type CheckStatus = 'SUCCESS' | 'FAILURE' | 'WARNING' | 'SKIPPED'
+
+/** One check's verdict for one provider (the MCP conformance check shape). */
+export interface CheckResult {
+  id: CheckId
+  provider: ProviderId
+  name: string
+  description: string
+  severity: Severity
+  status: CheckStatus
+  specReferences: SpecReference[]
+  details: {
+    expected: string
+    actual: string
+    /** The scenario(s) that judged it. */
+    scenario: string
+    /** The relevant requests the fake recorded. */
+    requests: string[]
+  }
+  /** Set by the baseline: a known failure that does not fail the run. */
+  expectedFailure?: boolean
+}
+
+export interface ProviderReport {
+  provider: ProviderId
+  title: string
+  checks: CheckResult[]
+  durationMs: number
+}
+
+/** Fakes for one scenario, wherever they run (a server on a free port, or in-process msw). */
+export interface Stage {
+  fakes: Fakes
+  /** The provider's base URL, as the client sees it. */
+  baseUrl: string
+  url(endpoint: EndpointKey): string
+  /** How the suite's browser reaches the fakes. */
+  transport: Transport
+  close(): Promise<void>
+}
+
+/** Brings up a client for one scenario: `prepare` first (it may reserve a port for the redirect URI). */
+export interface ClientLauncher {
+  prepare(): Promise<{ redirectUri: string; start(config: ClientConfig): Promise<ClientDriver> }>
+}
+
+export interface RunOptions {
+  providers: readonly ProviderId[]
+  createStage(provider: ProviderId): Promise<Stage>
+  launcher: ClientLauncher
+  /** Scenarios at once (default 6: they mostly wait on child processes and sockets). */
+  concurrency?: number
+  /** Only these scenarios (ids), for focused runs and tests. */
+  scenarios?: readonly string[]
+}
+
+/** The provider's endpoint paths, from the running fake. */
+export function endpointsOf(fakes: Fakes, provider: ProviderId): Endpoints {
+  const declared = fakes.definition(provider).endpoints
+  const missing = (['authorize', 'token', 'resource'] as const).filter((k) => !declared[k])
+  if (missing.length) throw new UsageError(`the ${provider} fake does not declare its ${missing.join(', ')} endpoint(s) yet`)
+  const token = declared.token!
+  // contract §5: OAUTH_REFRESH_URL is cal.com's refresh endpoint, and the token URL elsewhere.
+  return { authorize: declared.authorize!, token, refresh: declared.refresh ?? token, resource: declared.resource! }
+}
+
+/** Bad input from the user (contract §5: exit 2). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}
+
+const randomId = (bytes: number) => randomBytes(bytes).toString('base64url')
+
+async function runScenario(scenario: Scenario, profile: ConformanceProfile, options: RunOptions): Promise<Finding[]> {
+  const stage = await options.createStage(profile.provider)
+  let client: ClientDriver | undefined
+  try {
+    const endpoints = endpointsOf(stage.fakes, profile.provider)
+    const prepared = await options.launcher.prepare()
+    // A fresh registration per run: ids and secrets of [A-Za-z0-9_-] (contract §5).
+    const clientId = `conformance-${randomId(9)}`
+    const clientSecret = randomId(24)
+    stage.fakes.registerClient({ provider: profile.provider, clientId, clientSecret, redirectUris: [prepared.redirectUri, OOB_REDIRECT_URI], name: 'Conformance client' })
+    const config: ClientConfig = {
+      provider: profile.provider,
+      baseUrl: stage.baseUrl,
+      authorizeUrl: stage.url('authorize'),
+      tokenUrl: stage.url('token'),
+      refreshUrl: stage.url('refresh'),
+      resourceUrl: stage.url('resource'),
+      clientId,
+      clientSecret,
+      redirectUri: scenario.oob ? OOB_REDIRECT_URI : prepared.redirectUri,
+      scope: profile.scope,
+    }
+    client = await prepared.start(config)
+    const run = new ScenarioRun(scenario.id, profile, stage.fakes, config, endpoints, new Browser(stage.transport), client)
+    try {
+      await scenario.run(run)
+    } catch (error) {
+      if (error instanceof PreconditionFailed) {
+        for (const c of scenario.checks) if (!run.findings.some((f) => f.check === c)) run.skip(c, error.message)
+      } else if (error instanceof ClientNoAnswerError) {
+        for (const c of scenario.checks) if (!run.findings.some((f) => f.check === c)) run.report(c, false, 'an answer from the client', error.message)
+      } else throw error
+    }
+    for (const c of scenario.checks) if (appliesTo(c, profile) && !run.findings.some((f) => f.check === c)) run.skip(c, 'not reached')
+    judgeWholeLog(run, await Promise.all(stage.fakes.requests(profile.provider).map(parseRequest)))
+    return run.findings
+  } finally {
+    await client?.close()
+    await stage.close()
+  }
+}
+
+/** Folds findings into one result per applicable check: any failure fails it; nothing judged skips it. */
+export function foldFindings(profile: ConformanceProfile, findings: Finding[]): CheckResult[] {
+  return CHECKS.filter((c) => appliesTo(c.id, profile)).map((c) => {
+    const def = checkDefinition(c.id)
+    const mine = findings.filter((f) => f.check === c.id)
+    const judged = mine.filter((f) => !f.skipped)
+    const failed = judged.filter((f) => !f.ok)
+    const shown = failed[0] ?? judged[0] ?? mine[0]
+    const status: CheckStatus = failed.length ? (def.severity === 'MUST' ? 'FAILURE' : 'WARNING') : judged.length ? 'SUCCESS' : 'SKIPPED'
+    const scenarios = [...new Set((failed.length ? failed : judged.length ? judged : mine).map((f) => f.scenario))]
+    return {
+      id: c.id,
+      provider: profile.provider,
+      name: def.name,
+      description: def.description,
+      severity: def.severity,
+      status,
+      specReferences: referencesFor(c.id, profile.provider),
+      details: {
+        expected: shown?.expected || def.description,
+        actual: shown ? (shown.skipped ? `not judged: ${shown.actual}` : shown.actual) : 'no scenario judged it',
+        scenario: scenarios.join(', '),
+        requests: failed.flatMap((f) => f.requests ?? []).slice(0, 12),
+      },
+    }
+  })
+}
+
+async function pool<T>(tasks: Array<() => Promise<T>>, concurrency: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length)
+  let next = 0
+  let failure: unknown
+  const worker = async () => {
+    while (next < tasks.length && failure === undefined) {
+      const i = next++
+      try {
+        results[i] = await tasks[i]!()
+      } catch (error) {
+        // The first hard error (a client that cannot start) stops the queue; running tasks finish.
+        failure ??= error
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker))
+  if (failure !== undefined) throw failure
+  return results
+}
+
+/** Runs every applicable scenario for every provider; throws ClientStartError / UsageError. */
+export async function runScenarios(options: RunOptions): Promise<ProviderReport[]> {
+  const known = new Set(SCENARIOS.map((s) => s.id))
+  for (const id of options.scenarios ?? []) if (!known.has(id)) throw new UsageError(`unknown scenario "${id}" (known: ${[...known].join(', ')})`)
+  const jobs: Array<{ provider: ProviderId; run: () => Promise<Finding[]> }> = []
+  const started = new Map<ProviderId, number>()
+  const finished = new Map<ProviderId, number>()
+  for (const provider of options.providers) {
+    const profile = PROFILES[provider]
+    for (const scenario of SCENARIOS) {
+      if (scenario.appliesTo && !scenario.appliesTo(profile)) continue
+      if (options.scenarios && !options.scenarios.includes(scenario.id)) continue
+      jobs.push({
+        provider,
+        run: async () => {
+          if (!started.has(provider)) started.set(provider, Date.now())
+          const findings = await runScenario(scenario, profile, options)
+          finished.set(provider, Date.now())
+          return findings
+        },
+      })
+    }
+  }
+  const results = await pool(jobs.map((j) => j.run), options.concurrency ?? 6)
+  return options.providers.map((provider) => {
+    const profile = PROFILES[provider]
+    const findings = results.filter((_, i) => jobs[i]!.provider === provider).flat()
+    return { provider, title: profile.title, checks: foldFindings(profile, findings), durationMs: (finished.get(provider) ?? 0) - (started.get(provider) ?? 0) }
+  })
+}

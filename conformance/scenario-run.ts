@@ -1,0 +1,131 @@
+/**
+ * One scenario's run: the client under test, the fakes it talks to, the browser, and the findings
+ * the scenario reports. Helpers here are the steps every scenario shares (log in, consent,
+ * deliver the redirect) and the log queries the checks judge from.
+ */
+import type { Fakes } from '../mocks/fakes.ts'
+import type { Browser, Decision } from './browser.ts'
+import { BrowserError } from './browser.ts'
+import type { CheckId } from './checks.ts'
+import type { ClientAnswer, ClientConfig, ClientDriver } from './drivers/driver.ts'
+import type { ConformanceProfile } from './profiles.ts'
+import { type Endpoints, type ParsedRequest, describeRequest, isResourceCall, parseRequest, tokenKind } from './recorded.ts'
+
+export interface Finding {
+  check: CheckId
+  ok: boolean
+  expected: string
+  actual: string
+  scenario: string
+  /** The relevant requests the fake recorded, one line each. */
+  requests?: string[]
+  /** The check could not be judged here (a step before it failed). */
+  skipped?: boolean
+}
+
+/** A step the scenario needs before it can judge failed: its remaining checks are skipped. */
+export class PreconditionFailed extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'PreconditionFailed'
+  }
+}
+
+export const is2xx = (status: number) => status >= 200 && status < 300
+export const isRedirect = (status: number) => [301, 302, 303, 307, 308].includes(status)
+export const answerLine = (route: string, a: ClientAnswer) => `${route} → ${a.status}${a.location ? ` (Location: ${a.location})` : ''}${!is2xx(a.status) && a.body ? ` "${a.body.slice(0, 120).replace(/\s+/g, ' ')}"` : ''}`
+
+export interface LoginResult {
+  answer: ClientAnswer
+  authorizeUrl: URL
+}
+
+export class ScenarioRun {
+  readonly findings: Finding[] = []
+
+  constructor(
+    readonly scenario: string,
+    readonly profile: ConformanceProfile,
+    readonly fakes: Fakes,
+    readonly config: ClientConfig,
+    readonly endpoints: Endpoints,
+    readonly browser: Browser,
+    readonly client: ClientDriver,
+  ) {}
+
+  get provider() {
+    return this.profile.provider
+  }
+
+  report(check: CheckId, ok: boolean, expected: string, actual: string, requests?: ParsedRequest[]): void {
+    this.findings.push({ check, ok, expected, actual, scenario: this.scenario, requests: requests?.map(describeRequest) })
+  }
+
+  skip(check: CheckId, why: string): void {
+    this.findings.push({ check, ok: true, expected: '', actual: why, scenario: this.scenario, skipped: true })
+  }
+
+  /** A position in the fake's request log; `since(mark)` gives what came after it. */
+  mark(): number {
+    return this.fakes.requests(this.provider).length
+  }
+
+  async since(mark: number): Promise<ParsedRequest[]> {
+    return Promise.all(this.fakes.requests(this.provider).slice(mark).map(parseRequest))
+  }
+
+  exchanges(requests: ParsedRequest[]): ParsedRequest[] {
+    return requests.filter((r) => tokenKind(r, this.endpoints) === 'exchange')
+  }
+
+  refreshes(requests: ParsedRequest[]): ParsedRequest[] {
+    return requests.filter((r) => tokenKind(r, this.endpoints) === 'refresh')
+  }
+
+  apiCalls(requests: ParsedRequest[]): ParsedRequest[] {
+    return requests.filter((r) => isResourceCall(r, this.endpoints))
+  }
+
+  /** `GET /login`; a client that does not redirect to the authorize URL cannot go further. */
+  async login(): Promise<LoginResult> {
+    const answer = await this.client.login()
+    if (!isRedirect(answer.status) || !answer.location) throw new PreconditionFailed(`could not log in: ${answerLine('GET /login', answer)}`)
+    let authorizeUrl: URL
+    try {
+      authorizeUrl = new URL(answer.location, this.config.authorizeUrl)
+    } catch {
+      throw new PreconditionFailed(`GET /login redirected to an invalid URL: ${answer.location}`)
+    }
+    return { answer, authorizeUrl }
+  }
+
+  /** The browser at the provider: returns where the provider sends it after `decision`. */
+  async consent(authorizeUrl: URL, decision: Decision): Promise<URL> {
+    try {
+      return new URL(await this.browser.authorize(authorizeUrl.href, decision))
+    } catch (error) {
+      if (!(error instanceof BrowserError)) throw error
+      const title = /<title>([^<]*)<\/title>/i.exec(error.page)?.[1] ?? ''
+      throw new PreconditionFailed(`the provider did not accept the authorization request (${authorizeUrl.href}): ${error.message}${title ? ` — page "${title}"` : ''}`)
+    }
+  }
+
+  /** Login → consent (allow) → the provider's redirect, not yet delivered. */
+  async authorizeAndConsent(decision: Decision = 'allow'): Promise<{ login: LoginResult; redirect: URL }> {
+    const login = await this.login()
+    return { login, redirect: await this.consent(login.authorizeUrl, decision) }
+  }
+
+  /** A full sign-in the scenario builds on: the callback must answer 2xx. */
+  async signIn(): Promise<void> {
+    const { redirect } = await this.authorizeAndConsent('allow')
+    const answer = await this.client.callback(redirect.href)
+    if (!is2xx(answer.status)) throw new PreconditionFailed(`could not sign in: ${answerLine('GET /callback', answer)}`)
+  }
+
+  /** `GET /resource` that must work for the scenario to go on. */
+  async resourceWorks(): Promise<void> {
+    const answer = await this.client.resource()
+    if (!is2xx(answer.status)) throw new PreconditionFailed(`/resource did not work after sign-in: ${answerLine('GET /resource', answer)}`)
+  }
+}
