@@ -5,7 +5,8 @@
 import { createAdminApp } from './admin.ts'
 import { type FetchHandler, listen } from './adapters/node-http.ts'
 import type { ProviderId } from './engine/controls.ts'
-import { escapeHtml, html, json } from './engine/http.ts'
+import { html, json, page } from './engine/http.ts'
+import { htmlDocument } from './engine/pages.ts'
 import { type Fakes, type FakesOptions, createFakes } from './fakes.ts'
 
 export interface ServerOptions extends Omit<FakesOptions, 'mount' | 'bases'> {
@@ -33,23 +34,81 @@ export function describeProvider(fakes: Fakes, provider: ProviderId, origin: str
   }
 }
 
+/** What the index page's "try it" links ask for, in each provider's own scope separator. */
+const TRY_SCOPES: Record<ProviderId, string> = {
+  calcom: 'READ_BOOKING,READ_PROFILE',
+  bookingsync: 'public rentals_read bookings_read',
+  zapier: 'profile zap',
+}
+const OOB = 'urn:ietf:wg:oauth:2.0:oob'
+
+type Described = ReturnType<typeof describeProvider>
+
+/** An authorize URL for the demo client: its first http(s) redirect URI (or another given), a state and scopes. */
+export function tryItUrl(p: Described, redirectUri?: string): string | undefined {
+  const authorize = p.endpoints.authorize
+  const uri = redirectUri ?? p.demoClient.redirectUris.find((u) => /^https?:\/\//i.test(u))
+  if (!authorize || !uri) return undefined
+  const url = new URL(authorize)
+  url.search = new URLSearchParams({ client_id: p.demoClient.clientId, redirect_uri: uri, response_type: 'code', scope: TRY_SCOPES[p.id], state: `try-${p.id}` }).toString()
+  return url.toString()
+}
+
+const indexStyle = `
+*{box-sizing:border-box}body{margin:0;font-family:ui-sans-serif,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f6f7f9;color:#1f2937;line-height:1.5}
+.top{background:#111827;color:#fff;padding:2rem 1.5rem 2.25rem}.top>div,.wrap{max-width:64rem;margin:0 auto}
+.top h1{margin:0;font-size:1.75rem;letter-spacing:-.02em}.top p{margin:.35rem 0 0;color:#d1d5db}.top code{background:#1f2937;color:#e5e7eb}
+.wrap{padding:1.5rem}
+section{background:#fff;border:1px solid #e5e7eb;border-radius:.75rem;padding:1.25rem 1.5rem;margin:0 0 1.25rem;border-top:4px solid var(--c)}
+.head{display:flex;align-items:center;gap:1rem;flex-wrap:wrap}
+h2{margin:0;font-size:1.25rem}h2 small{display:block;font-size:.8rem;font-weight:400;color:#6b7280}
+.try{margin-left:auto;display:flex;gap:.5rem;flex-wrap:wrap}
+a.btn{display:inline-block;background:var(--c);color:#fff;text-decoration:none;font-weight:600;font-size:.875rem;padding:.5rem 1rem;border-radius:.4rem}
+a.btn.alt{background:#fff;color:var(--c);border:1px solid var(--c)}a.btn:focus-visible{outline:2px solid #111827;outline-offset:2px}
+h3{font-size:.8rem;text-transform:uppercase;letter-spacing:.05em;color:#6b7280;margin:1.1rem 0 .4rem}
+table{border-collapse:collapse;width:100%;font-size:.875rem}td,th{text-align:left;padding:.3rem .5rem;border-top:1px solid #f0f1f3;vertical-align:top}th{font-weight:600;width:12rem;color:#374151}
+code{font:.85em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f3f4f6;padding:.1rem .3rem;border-radius:.25rem;word-break:break-all}
+.hint{font-size:.8rem;color:#6b7280;margin:.5rem 0 0}
+footer{color:#6b7280;font-size:.8rem;padding:0 1.5rem 2rem;max-width:64rem;margin:0 auto}`
+
+const COLORS: Record<ProviderId, string> = { calcom: '#111827', bookingsync: '#1f8dd6', zapier: '#FF4F00' }
+
+function indexPage(providers: Described[], origin: string): string {
+  const sections = providers.map((p) => {
+    const tryIt = tryItUrl(p)
+    const oob = p.demoClient.redirectUris.includes(OOB) ? tryItUrl(p, OOB) : undefined
+    return page`<section id="${p.id}" style="--c:${COLORS[p.id]}">
+<div class="head"><h2>${p.name} <small>${p.baseUrl}</small></h2>
+<div class="try">${tryIt ? page`<a class="btn" id="try-${p.id}" href="${tryIt}">Try it: sign in with ${p.name}</a>` : ''}${oob ? page`<a class="btn alt" id="try-${p.id}-oob" href="${oob}">Try out-of-band</a>` : ''}</div></div>
+<h3>Demo client</h3>
+<table>
+<tr><th>client_id</th><td><code>${p.demoClient.clientId}</code></td></tr>
+<tr><th>client_secret</th><td><code>${p.demoClient.clientSecret}</code></td></tr>
+<tr><th>redirect URIs</th><td>${p.demoClient.redirectUris.map((u, i) => page`${i ? ', ' : ''}<code>${u}</code>`)}</td></tr>
+<tr><th>scope (try it)</th><td><code>${TRY_SCOPES[p.id]}</code></td></tr>
+</table>
+<h3>Endpoints</h3>
+<table>${Object.entries(p.endpoints).map(([k, v]) => page`<tr><th>${k}</th><td><code>${v}</code></td></tr>`)}</table>
+${tryIt ? page`<p class="hint">“Try it” opens the consent page; after Allow the browser goes to the demo redirect URI, which only answers if you run an app there.</p>` : ''}
+</section>`
+  })
+  const body = page`<div class="top"><div><h1>oauth-fakes</h1>
+<p>Fake OAuth authorization servers for ${providers.map((p, i) => page`${i ? (i === providers.length - 1 ? ' and ' : ', ') : ''}<a href="#${p.id}" style="color:#fff">${p.name}</a>`)}. Every consent page lets you pick one of the demo users.</p>
+<p>Control API: <code>${origin}/__admin</code> (clients, clock, consent, revoke, faults, requests, reset: see the README). JSON of this page: <code>Accept: application/json</code>.</p></div></div>
+<div class="wrap">
+${sections}
+</div>
+<footer>Everything here is in memory; <code>POST ${origin}/__admin/reset</code> goes back to the fixtures.</footer>`
+  return htmlDocument({ title: 'oauth-fakes', style: indexStyle, body })
+}
+
 function indexApp(fakes: Fakes): FetchHandler {
   return async (request) => {
     const url = new URL(request.url)
     if (url.pathname !== '/') return undefined
     const providers = fakes.providers.map((p) => describeProvider(fakes, p, url.origin))
     if ((request.headers.get('accept') ?? '').includes('application/json')) return json({ providers, admin: `${url.origin}/__admin` })
-    const rows = providers
-      .map(
-        (p) => `<section><h2>${escapeHtml(p.name)} <small>${escapeHtml(p.baseUrl)}</small></h2>
-<dl>${Object.entries(p.endpoints).map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd><code>${escapeHtml(v)}</code></dd>`).join('')}
-<dt>demo client</dt><dd><code>${escapeHtml(p.demoClient.clientId)}</code> / <code>${escapeHtml(p.demoClient.clientSecret)}</code>, redirect <code>${escapeHtml(p.demoClient.redirectUris.join(' '))}</code></dd></dl></section>`,
-      )
-      .join('\n')
-    return html(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>oauth-fakes</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1f2937}code{background:#f3f4f6;padding:0 .25rem;border-radius:.25rem}dt{font-weight:600;margin-top:.5rem}small{color:#6b7280;font-weight:400}section{border:1px solid #e5e7eb;border-radius:.5rem;padding:1rem;margin:1rem 0}</style>
-</head><body><h1>oauth-fakes</h1><p>Fake OAuth authorization servers. Control API: <code>${escapeHtml(url.origin)}/__admin</code> (see the README).</p>
-${rows}</body></html>`)
+    return html(indexPage(providers, url.origin))
   }
 }
 

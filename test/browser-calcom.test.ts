@@ -1,0 +1,116 @@
+/**
+ * cal.com in a real browser (Chromium via playwright-core): a test app's "Connect" → consent page
+ * → pick a user and a team → Allow → back at the app with a code it exchanges; Go back; an
+ * unknown client; the consent form with JavaScript disabled; the index page at `/`.
+ */
+import { type Browser, type BrowserContext } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunningServer } from '../mocks/server.ts'
+import { type TestApp, launchChromium, screenshot, startFakeServer, startTestApp, text, visible } from './browser-helpers.ts'
+
+let browser: Browser
+let server: RunningServer
+const apps: TestApp[] = []
+const contexts: BrowserContext[] = []
+
+beforeAll(async () => {
+  browser = await launchChromium() // fails the file (not skips it) when Chromium is missing
+  server = await startFakeServer()
+})
+
+afterAll(async () => {
+  await Promise.all(contexts.map((c) => c.close()))
+  await browser?.close()
+  await Promise.all(apps.map((a) => a.close()))
+  await server?.close()
+})
+
+async function app(clientId: string, logo?: string): Promise<TestApp> {
+  const a = await startTestApp({ server, provider: 'calcom', clientId, clientSecret: `${clientId}-secret`, scope: 'READ_BOOKING,READ_PROFILE', logo })
+  apps.push(a)
+  return a
+}
+
+async function newPage(options: { javaScriptEnabled?: boolean } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 900 }, ...options })
+  contexts.push(context)
+  return context.newPage()
+}
+
+describe('cal.com in a browser', () => {
+  it('Connect → consent → choose a user and a team → Allow → the app exchanges the code', async () => {
+    const a = await app('browser-calcom')
+    const page = await newPage()
+    await page.goto(a.url)
+    await page.click('#connect')
+    await page.waitForURL((u) => u.pathname === '/calcom/auth/oauth2/authorize')
+    expect(await text(page, 'h1')).toBe('Test App would like access to your Cal.com account')
+    expect(await page.locator('#subject').inputValue()).toBe('1:personal')
+    await screenshot(page, 'calcom-consent')
+
+    // Choosing another user fits the account choices to that user (script on).
+    await page.selectOption('#user_id', '2')
+    expect(await page.locator('#subject').inputValue()).toBe('2:personal')
+    expect(await page.locator('#subject optgroup[data-user="1"]').evaluate((g) => (g as HTMLOptGroupElement).disabled)).toBe(true)
+    await page.selectOption('#subject', '2:team:102')
+    await page.click('#allow')
+    await page.waitForURL((u) => u.href.startsWith(a.callback))
+    expect(new URL(page.url()).searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{54}$/)
+    expect(await text(page, '#status')).toBe('success')
+  })
+
+  it("shows the app's data-URL logo; Go back → the app gets access_denied and its state", async () => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="#7c3aed"/></svg>'
+    const a = await app('browser-calcom-deny', `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`)
+    const page = await newPage()
+    await page.goto(a.url)
+    await page.click('#connect')
+    expect(await page.locator('main .logo img').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(64)
+    await page.click('#deny')
+    await page.waitForURL((u) => u.href.startsWith(a.callback))
+    expect(await text(page, '#error')).toBe('access_denied')
+    expect(await text(page, '#state')).toMatch(/^state-calcom-/)
+  })
+
+  it('an unknown client gets the error page, and the browser stays on the authorize URL', async () => {
+    const page = await newPage()
+    const url = `${server.url}/calcom/auth/oauth2/authorize?client_id=nobody&redirect_uri=${encodeURIComponent('http://127.0.0.1:9/callback')}&state=s`
+    const answer = await page.goto(url)
+    expect(answer?.status()).toBe(400)
+    expect(page.url()).toBe(url)
+    expect(await text(page, '#error-description')).toBe('OAuth client with ID not found')
+    await screenshot(page, 'calcom-error')
+  })
+
+  it('works with JavaScript disabled: pick another user and one of their accounts, Allow', async () => {
+    const a = await app('browser-calcom-nojs')
+    const page = await newPage({ javaScriptEnabled: false })
+    await page.goto(a.url)
+    await page.click('#connect')
+    await page.selectOption('#user_id', '2')
+    // Without the script the choice stays the first user's: CSS warns, and shows only user 2's group.
+    expect(await visible(page, '.mismatch')).toBe(true)
+    expect(await visible(page, '#subject optgroup[data-user="1"]')).toBe(false)
+    await screenshot(page, 'calcom-consent-nojs-mismatch')
+    await page.selectOption('#subject', '2:personal')
+    expect(await visible(page, '.mismatch')).toBe(false)
+    await page.click('#allow')
+    await page.waitForURL((u) => u.href.startsWith(a.callback))
+    expect(await text(page, '#status')).toBe('success')
+    expect(await text(page, '#resource')).toContain('"username":"teampro"')
+  })
+
+  it('the index page at / lists every provider with a working "try it" link', async () => {
+    const page = await newPage()
+    await page.goto(server.url)
+    expect(await text(page, 'h1')).toBe('oauth-fakes')
+    for (const id of ['calcom', 'bookingsync', 'zapier']) expect(await visible(page, `#try-${id}`)).toBe(true)
+    expect(await text(page, 'body')).toContain('calcom-demo-secret')
+    await screenshot(page, 'index')
+    await page.click('#try-calcom')
+    expect(await text(page, 'h1')).toBe('Demo App would like access to your Cal.com account')
+    const json = (await (await fetch(server.url, { headers: { accept: 'application/json' } })).json()) as { providers: Array<{ id: string }>; admin: string }
+    expect(json.providers.map((p) => p.id)).toEqual(['calcom', 'bookingsync', 'zapier'])
+    expect(json.admin).toBe(`${server.url}/__admin`)
+  })
+})
