@@ -8,6 +8,7 @@ import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe } from 'vitest'
 import { createHandlers } from '../mocks/adapters/msw.ts'
 import { createAdminApp } from '../mocks/admin.ts'
+import { createClock } from '../mocks/engine/clock.ts'
 import type { ProviderId } from '../mocks/engine/controls.ts'
 import { type Fakes, type FakesOptions, createFakes } from '../mocks/fakes.ts'
 import { type RunningServer, startServer } from '../mocks/server.ts'
@@ -75,6 +76,11 @@ function createHarness(mode: Mode, fakesOptions: HarnessFakesOptions = {}) {
   return {
     harness,
     async start() {
+      // Time stands still unless a test moves it: a lifetime boundary (valid at 1799 s, expired
+      // at 1800 s) must not depend on how long the machine took between two requests. The start
+      // is a whole second, as JWT `iat`/`exp` are.
+      const frozenAt = Math.floor(Date.now() / 1000) * 1000
+      fakesOptions = { clock: createClock(() => frozenAt), ...fakesOptions }
       if (mode === 'http') {
         server = await startServer({ ...fakesOptions, port: 0 })
         fakes = server.fakes
