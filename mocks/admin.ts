@@ -20,15 +20,23 @@ const absoluteUri = z
   .refine((v) => !/^\s*(javascript|data|vbscript|blob):/i.test(v), 'must not be a javascript:, data:, vbscript: or blob: URI')
 
 const schemas = {
-  clients: z.object({
-    provider,
-    clientId,
-    clientSecret: z.string().min(1).max(500),
-    redirectUris: z.array(absoluteUri).min(1).max(50),
-    name: z.string().max(200).optional(),
-    scopes: z.array(z.string().max(100)).max(100).nullable().optional(),
-    logo: z.string().max(100_000).nullable().optional(),
-  }),
+  clients: z
+    .object({
+      provider,
+      clientId,
+      // Required unless `public` (checked below, once the rest is valid).
+      clientSecret: z.string().min(1).max(500).optional(),
+      redirectUris: z.array(absoluteUri).min(1).max(50),
+      name: z.string().max(200).optional(),
+      scopes: z.array(z.string().max(100)).max(100).nullable().optional(),
+      logo: z.string().max(100_000).nullable().optional(),
+      // RFC 6749 §2.1: a public client has no secret (cal.com v2 then requires PKCE).
+      public: z.boolean().optional(),
+    })
+    .superRefine((c, ctx) => {
+      if (c.public === true && c.clientSecret !== undefined) ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'must be absent for a public client' })
+      if (c.public !== true && c.clientSecret === undefined) ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'required unless public is true' })
+    }),
   clock: z.object({ advanceSeconds: z.number().finite().min(0).max(100 * 365 * 24 * 3600) }),
   consent: z.object({ provider: z.union([provider, z.literal('*')]), mode: z.enum(['ask', 'allow', 'deny']) }),
   revoke: z.object({ provider, clientId: z.string() }),

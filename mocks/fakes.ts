@@ -34,11 +34,17 @@ export interface FakesOptions {
 export interface ClientSpec {
   provider: ProviderId
   clientId: string
-  clientSecret: string
+  /** Required for a confidential client; a public client has none. */
+  clientSecret?: string
   redirectUris: string[]
   name?: string
   scopes?: string[] | null
   logo?: string | null
+  /**
+   * A public client (RFC 6749 §2.1): no secret; it authenticates by `client_id` alone where the
+   * provider allows it (cal.com `v2`, which then requires PKCE). Default: confidential.
+   */
+  public?: boolean
 }
 
 /** The fakes with their controls: the in-process equivalent of the control API (contract §4). */
@@ -124,14 +130,17 @@ export function createFakes(options: FakesOptions = {}): Fakes {
     definition: (p) => entry(p).def,
     registerClient(spec) {
       entry(spec.provider)
+      if (spec.public === true && spec.clientSecret !== undefined) throw new Error('clientSecret: a public client has no secret')
+      if (spec.public !== true && !spec.clientSecret) throw new Error('clientSecret: required unless public is true')
       return clients.register({
         provider: spec.provider,
         clientId: spec.clientId,
-        clientSecret: spec.clientSecret,
+        clientSecret: spec.clientSecret ?? '',
         redirectUris: spec.redirectUris,
         name: spec.name ?? spec.clientId,
         scopes: spec.scopes ?? null,
         logo: spec.logo ?? null,
+        ...(spec.public === true ? { public: true } : {}),
       })
     },
     clients: (p) => clients.list(p),

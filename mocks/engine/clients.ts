@@ -13,6 +13,12 @@ export interface Client {
   scopes: string[] | null
   /** Image URL (or data URL) shown on consent pages, when the provider shows one. */
   logo: string | null
+  /**
+   * A public client (RFC 6749 §2.1; RFC 7591 `token_endpoint_auth_method: "none"`): it has no
+   * secret (`clientSecret` is `''`) and is identified by its `client_id` alone, at token
+   * endpoints that accept that (`ClientAuthMethod` `'none'`). Absent: confidential.
+   */
+  public?: boolean
 }
 
 /**
@@ -30,6 +36,7 @@ export class ClientRegistry {
       name: String,
       scopes: nullable<string[]>(() => null),
       logo: nullable(String),
+      public: Boolean,
     },
   })
   readonly #index = new Map<string, Client>()
@@ -38,7 +45,7 @@ export class ClientRegistry {
   register(client: Client): Client {
     const key = `${client.provider}:${client.clientId}`
     this.#db.client.delete({ where: { key: { equals: key } } })
-    this.#db.client.create({ key, ...client })
+    this.#db.client.create({ key, ...client, public: client.public === true })
     const stored = { ...client, redirectUris: [...client.redirectUris], scopes: client.scopes && [...client.scopes] }
     this.#index.set(key, stored)
     return stored

@@ -2,13 +2,14 @@
  * The OAuth 2.0 steps every provider is made of, named after the RFC 6749 sections they implement.
  * Providers configure them with data (their profile); they never branch on a provider's id.
  */
+import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import type { Client } from './clients.ts'
 import { safeEqual } from './crypto.ts'
 import { ProviderError } from './errors.ts'
 import { type HeaderMap, NO_STORE, basicCredentials, bearerToken, redirect, textResponse, withParams } from './http.ts'
 import { type ParamSource, type Params, validateParams } from './params.ts'
-import type { CodeEntry, GrantSubject, GrantType, ProviderRuntime, RequestContext, TokenEntry } from './provider.ts'
+import type { CodeEntry, GrantSubject, GrantType, PkceMethod, ProviderRuntime, RequestContext, TokenEntry } from './provider.ts'
 import type { Lookup } from './store.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -68,6 +69,11 @@ export interface AuthorizeProfile<Data> {
   }
   /** Skip the consent page when the user already approved these (or more) scopes for this client. */
   skipApprovedConsent: boolean
+  /**
+   * PKCE (RFC 7636): absent, `code_challenge` is ignored (as by a server that predates it);
+   * present, the challenge is checked here (`checkPkceRequest`) and bound to the code.
+   */
+  pkce?: PkceProfile
   /**
    * A provider's own check of the request, after client, redirect URI and response_type passed
    * (Zapier: `response_mode` must be `query`); an error redirects like the engine's own.
@@ -138,6 +144,12 @@ async function authorizationDecision<Data>(
   if (profile.responseType === 'required' && p.response_type !== 'code') return fail('unsupported_response_type')
   const own = profile.check?.(params)
   if (own) return fail(own.error, own.description)
+  let challenge: PkceChallenge | undefined
+  if (profile.pkce) {
+    const checkedPkce = checkPkceRequest(profile.pkce, client, params)
+    if (!checkedPkce.ok) return fail('invalid_request', checkedPkce.description)
+    challenge = checkedPkce.challenge
+  }
 
   const requested = (p.scope ?? '').split(profile.scopes.separator).filter(Boolean)
   const allowed = client.scopes ?? profile.scopes.known
@@ -146,7 +158,7 @@ async function authorizationDecision<Data>(
   }
   const scopes = unique([...(requested.length ? requested : (profile.scopes.defaults ?? [])), ...(profile.scopes.always ?? [])])
   const issue = (subject: GrantSubject): Response => {
-    const code = issueAuthorizationCode(rt, profile, client, redirectUri, scopes, subject)
+    const code = issueAuthorizationCode(rt, profile, client, redirectUri, scopes, subject, challenge)
     rememberApproval(rt, client.clientId, subject, scopes)
     if (isOob) return redirect(profile.oob!.location(ctx.base, code))
     return redirect(withParams(redirectUri, { code, state }))
@@ -193,7 +205,10 @@ function isApproved(rt: ProviderRuntime<unknown, unknown>, clientId: string, sub
   return !!set && scopes.every((s) => set.has(s))
 }
 
-/** RFC 6749 §4.1.2: a short-lived, single-use code bound to client, redirect URI and scopes. */
+/**
+ * RFC 6749 §4.1.2: a short-lived, single-use code bound to client, redirect URI and scopes
+ * (and, RFC 7636 §4.4, to a PKCE challenge when one was sent).
+ */
 export function issueAuthorizationCode(
   rt: ProviderRuntime<unknown, unknown>,
   profile: { codeLifetimeSeconds: number; newCode(): string },
@@ -201,6 +216,7 @@ export function issueAuthorizationCode(
   redirectUri: string,
   scopes: string[],
   subject: GrantSubject,
+  pkce?: PkceChallenge,
 ): string {
   const now = rt.clock.now()
   const code = profile.newCode()
@@ -212,6 +228,7 @@ export function issueAuthorizationCode(
     issuedAt: now,
     expiresAt: now + profile.codeLifetimeSeconds * 1000,
     revokedAt: null,
+    ...(pkce ? { codeChallenge: pkce.codeChallenge, codeChallengeMethod: pkce.codeChallengeMethod } : {}),
   }, now)
   return code
 }
@@ -228,17 +245,103 @@ export function consumeAuthorizationCode(rt: ProviderRuntime<unknown, unknown>, 
 }
 
 // ---------------------------------------------------------------------------------------------
+// PKCE — RFC 7636 (and RFC 9700 §2.1.1, the current best practice)
+// ---------------------------------------------------------------------------------------------
+
+export type { PkceMethod }
+
+/** What a provider's PKCE support is: which transforms, and who must use it. */
+export interface PkceProfile {
+  /** Accepted `code_challenge_method`s (RFC 7636 §4.3); a challenge without a method is `plain`. */
+  methods: readonly PkceMethod[]
+  /**
+   * Who must send a challenge: `always` (OAuth 2.1), `public-clients` (RFC 9700 §2.1.1 for
+   * clients without a secret), or `never` (optional; enforced only for codes that have one).
+   */
+  required: 'always' | 'public-clients' | 'never'
+}
+
+export interface PkceChallenge {
+  codeChallenge: string
+  codeChallengeMethod: PkceMethod
+}
+
+/**
+ * RFC 7636 §4.4.1's example wordings, used as `error_description` of the `invalid_request`
+ * redirect (and `malformed`, ours, for a challenge outside §4.2's syntax).
+ */
+export const PKCE_ERRORS = {
+  required: 'code challenge required',
+  unsupportedMethod: 'transform algorithm not supported',
+  malformed: 'code challenge malformed',
+} as const
+
+/** RFC 7636 §4.1 / §4.2: `43*128unreserved`, unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~". */
+const PKCE_SYNTAX = /^[A-Za-z0-9\-._~]{43,128}$/
+
+function pkceRequired(pkce: PkceProfile, client: Client): boolean {
+  return pkce.required === 'always' || (pkce.required === 'public-clients' && client.public === true)
+}
+
+/**
+ * RFC 7636 §4.4.1, the authorization request's `code_challenge` and `code_challenge_method`:
+ * missing where required, a method not in `methods` (no method means `plain`, §4.3), a repeated
+ * parameter, a challenge outside §4.2's syntax, or a method without a challenge are all
+ * `invalid_request`. Returns the challenge to bind to the code, if any.
+ */
+export function checkPkceRequest(
+  pkce: PkceProfile,
+  client: Client,
+  params: Params,
+): { ok: true; challenge: PkceChallenge | undefined } | { ok: false; description: string } {
+  const challenge = params.code_challenge
+  const method = params.code_challenge_method
+  if (challenge === undefined) {
+    // A method alone is a client that lost its challenge on the way: say so rather than ignore it.
+    if (method !== undefined || pkceRequired(pkce, client)) return { ok: false, description: PKCE_ERRORS.required }
+    return { ok: true, challenge: undefined }
+  }
+  if (typeof challenge !== 'string' || !PKCE_SYNTAX.test(challenge)) return { ok: false, description: PKCE_ERRORS.malformed }
+  const resolved = method === undefined ? 'plain' : method
+  if (typeof resolved !== 'string' || !pkce.methods.includes(resolved as PkceMethod)) return { ok: false, description: PKCE_ERRORS.unsupportedMethod }
+  return { ok: true, challenge: { codeChallenge: challenge, codeChallengeMethod: resolved as PkceMethod } }
+}
+
+/**
+ * RFC 7636 §4.6, at the token endpoint: the `code_verifier` must transform into the code's
+ * challenge (compared in constant time). Also refused, with the same `invalid_grant`:
+ * a missing or malformed (§4.1) verifier for a code that has a challenge; a verifier for a code
+ * that has none (RFC 9700 §2.1.1: the PKCE downgrade attack); a code without a challenge for a
+ * client that must use PKCE. Returns `true` when the exchange may go on.
+ */
+export function verifyPkce(pkce: PkceProfile, client: Client, code: CodeEntry, verifier: string | undefined): boolean {
+  if (code.codeChallenge === undefined || code.codeChallengeMethod === undefined) {
+    return verifier === undefined && !pkceRequired(pkce, client)
+  }
+  if (verifier === undefined || !PKCE_SYNTAX.test(verifier)) return false
+  const transformed = code.codeChallengeMethod === 'S256' ? createHash('sha256').update(verifier, 'ascii').digest('base64url') : verifier
+  return safeEqual(transformed, code.codeChallenge)
+}
+
+// ---------------------------------------------------------------------------------------------
 // Client authentication — RFC 6749 §2.3.1
 // ---------------------------------------------------------------------------------------------
 
-export type ClientAuthMethod = 'basic' | 'body'
+/**
+ * `basic`: RFC 6749 §2.3.1 HTTP Basic; `body`: `client_id` + `client_secret` in the body;
+ * `none`: a public client (`Client.public`) by its `client_id` in the body, without a secret
+ * (RFC 6749 §2.1, RFC 7591 §2.2 `none`).
+ */
+export type ClientAuthMethod = 'basic' | 'body' | 'none'
 /** RFC 6749 §2.3.1 form-urlencodes id and secret inside Basic; Doorkeeper does not decode them. */
 export type BasicEncoding = 'form-urlencoded' | 'raw'
 
 /**
  * The client a token request authenticates as, or `undefined` (→ `invalid_client`).
  * Basic wins when both are present (Doorkeeper and oauthlib read the header first).
- * Secrets are compared in constant time.
+ * Secrets are compared in constant time. A public client never authenticates with a secret
+ * (it has none; an empty `client_secret` must not match its empty one): only through `none`,
+ * when neither Basic credentials nor a `client_secret` were sent.
  */
 export function authenticateClient(
   rt: ProviderRuntime<unknown, unknown>,
@@ -248,6 +351,10 @@ export function authenticateClient(
   basicEncoding: BasicEncoding = 'form-urlencoded',
 ): Client | undefined {
   const basic = methods.includes('basic') ? basicCredentials(ctx.headers, basicEncoding) : undefined
+  if (methods.includes('none') && !basic && params.client_secret === undefined) {
+    const candidate = rt.client(params.client_id)
+    return candidate?.public === true ? candidate : undefined
+  }
   const id = basic?.id ?? (methods.includes('body') ? params.client_id : undefined)
   const secret = basic?.secret ?? (methods.includes('body') ? params.client_secret : undefined)
   if (typeof id !== 'string' || typeof secret !== 'string') return undefined
@@ -256,7 +363,7 @@ export function authenticateClient(
   const client = rt.client(id)
   // Compare even for unknown clients so timing does not tell which ids exist.
   const ok = safeEqual(secret, client?.clientSecret ?? '\u0000no-client')
-  return client && ok ? client : undefined
+  return client && ok && client.public !== true ? client : undefined
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -307,17 +414,24 @@ export function issueTokens(
 }
 
 /**
- * RFC 6749 §6 with rotation: a new access AND refresh token; the old pair is revoked at once
- * (`immediate`) or when the new access token is first used (`on-use`, Doorkeeper's
- * `refresh_token_revoked_on_use`). Synchronous from lookup to revocation, so of two concurrent
- * refreshes with one token exactly one wins.
+ * How a refresh retires what it replaces. `immediate`: the old pair is revoked at once.
+ * `on-use`: when the new access token is first used (Doorkeeper's `refresh_token_revoked_on_use`).
+ * `subject`: every earlier refresh token of the same client and subject (user, team, account) is
+ * revoked at once, not only the one presented; access tokens live on until they expire.
+ */
+export type RotationMode = 'immediate' | 'on-use' | 'subject'
+
+/**
+ * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): a new access AND refresh token, and the old ones
+ * retired per `mode`. Synchronous from lookup to revocation, so of two concurrent refreshes with
+ * one token exactly one wins.
  */
 export function rotateRefreshToken(
   rt: ProviderRuntime<unknown, unknown>,
   formats: TokenFormats,
   old: { token: string; entry: TokenEntry },
   scopes: string[],
-  mode: 'immediate' | 'on-use',
+  mode: RotationMode,
 ): IssuedTokens {
   const issued = issueTokens(rt, formats, {
     clientId: old.entry.clientId,
@@ -326,10 +440,25 @@ export function rotateRefreshToken(
     grantType: 'refresh_token',
     withRefresh: true,
   })
+  if (mode === 'subject') {
+    revokeRefreshTokensOf(rt, old.entry.clientId, old.entry, issued.refresh)
+    return issued
+  }
   const previous = [old.token, ...(old.entry.pair ? [old.entry.pair] : [])]
   if (mode === 'immediate') revokeTokens(rt, previous)
   else issued.accessEntry.revokeOnFirstUse = previous
   return issued
+}
+
+/** Revokes every refresh token of one client and subject, except `keep`; returns how many. */
+export function revokeRefreshTokensOf(rt: ProviderRuntime<unknown, unknown>, clientId: string, subject: GrantSubject, keep: string | null = null): number {
+  const now = rt.clock.now()
+  let count = 0
+  for (const [token, entry] of rt.refreshTokens.entriesOf(clientId)) {
+    if (token === keep || entry.userId !== subject.userId || entry.teamId !== subject.teamId || entry.accountId !== subject.accountId) continue
+    if (rt.refreshTokens.revoke(token, now)) count++
+  }
+  return count
 }
 
 /** Revokes tokens wherever they are stored (access or refresh). */
@@ -351,9 +480,17 @@ export interface TokenEndpointProfile {
   /** How Basic credentials are decoded (default `form-urlencoded`, RFC 6749 §2.3.1). */
   basicEncoding?: BasicEncoding
   formats: TokenFormats
+  /** PKCE at the code exchange (RFC 7636 §4.5-4.6): `code_verifier` checked with `verifyPkce`. */
+  pkce?: PkceProfile
+  /**
+   * Where the refresh grant's token is read: the body's `refresh_token` (RFC 6749 §6, the
+   * default) and, when it is absent, `Authorization: Bearer` (cal.com's older endpoint).
+   */
+  refreshTokenFrom?: readonly ('body' | 'bearer')[]
   grants: {
-    authorization_code: true
-    refresh_token: { rotation: 'immediate' | 'on-use' }
+    /** `false`: an endpoint that only refreshes (`authorization_code` is then unsupported). */
+    authorization_code: boolean
+    refresh_token: { rotation: RotationMode }
     /** Scopes a client-credentials token may carry, and what it gets when it asks for none. */
     client_credentials: { allowed: readonly string[]; defaults: readonly string[] } | false
   }
@@ -388,7 +525,7 @@ export function tokenEndpointKind(sources: readonly ParamSource[]) {
   }
 }
 
-/** Check order: request shape → grant type → client → grant. */
+/** Check order: request shape → grant type → client → grant (→ PKCE, once the code is consumed). */
 export async function handleTokenRequest(
   rt: ProviderRuntime<unknown, unknown>,
   profile: TokenEndpointProfile,
@@ -404,9 +541,11 @@ export async function handleTokenRequest(
   if (!checked.ok) throw profile.error('invalid_request', checked.field)
   const p = checked.value
   const grantType = p.grant_type
-  if (grantType !== 'authorization_code' && grantType !== 'refresh_token' && !(grantType === 'client_credentials' && profile.grants.client_credentials)) {
-    throw profile.error('unsupported_grant_type')
-  }
+  const supported =
+    (grantType === 'authorization_code' && profile.grants.authorization_code) ||
+    grantType === 'refresh_token' ||
+    (grantType === 'client_credentials' && profile.grants.client_credentials)
+  if (!supported) throw profile.error('unsupported_grant_type')
   const client = authenticateClient(rt, ctx, params, profile.clientAuth, profile.basicEncoding)
   if (!client) throw profile.error('invalid_client')
   const now = rt.clock.now()
@@ -415,6 +554,9 @@ export async function handleTokenRequest(
   if (grantType === 'authorization_code') {
     if (!p.code) throw profile.error('invalid_request', 'code')
     if (p.redirect_uri === undefined) throw profile.error('invalid_request', 'redirect_uri')
+    // Read only where PKCE is on: elsewhere `code_verifier` is a parameter like any unknown one.
+    const verifier = profile.pkce ? params.code_verifier : undefined
+    if (verifier !== undefined && typeof verifier !== 'string') throw profile.error('invalid_request', 'code_verifier')
     const found = rt.codes.lookup(p.code, now)
     // RFC 6749 §4.1.3: issued to this client, for this redirect_uri.
     if (found.state === 'unknown' || found.entry.clientId !== client.clientId) throw profile.error('invalid_grant')
@@ -424,6 +566,8 @@ export async function handleTokenRequest(
     }
     if (found.entry.redirectUri !== p.redirect_uri) throw profile.error('invalid_grant')
     const entry = consumeAuthorizationCode(rt, p.code)!
+    // After consuming: a failed verifier burns the code, so verifiers cannot be guessed in turn.
+    if (profile.pkce && !verifyPkce(profile.pkce, client, entry, verifier)) throw profile.error('invalid_grant', 'code_verifier')
     issued = issueTokens(rt, profile.formats, {
       clientId: client.clientId,
       subject: { userId: entry.userId, teamId: entry.teamId, accountId: entry.accountId },
@@ -432,12 +576,14 @@ export async function handleTokenRequest(
       withRefresh: true,
     })
   } else if (grantType === 'refresh_token') {
-    if (!p.refresh_token) throw profile.error('invalid_request', 'refresh_token')
-    const found = rt.refreshTokens.lookup(p.refresh_token, now)
+    const from = profile.refreshTokenFrom ?? ['body']
+    const refreshToken = (from.includes('body') ? p.refresh_token : undefined) ?? (from.includes('bearer') ? bearerToken(ctx.headers) : undefined)
+    if (!refreshToken) throw profile.error('invalid_request', 'refresh_token')
+    const found = rt.refreshTokens.lookup(refreshToken, now)
     if (found.state !== 'valid' || found.entry.clientId !== client.clientId) throw profile.error('invalid_grant')
     const scopes = narrowScopes(found.entry.scopes, p.scope, profile.scopeSeparator)
     if (!scopes) throw profile.error('invalid_scope')
-    issued = rotateRefreshToken(rt, profile.formats, { token: p.refresh_token, entry: found.entry }, scopes, profile.grants.refresh_token.rotation)
+    issued = rotateRefreshToken(rt, profile.formats, { token: refreshToken, entry: found.entry }, scopes, profile.grants.refresh_token.rotation)
   } else {
     const cc = profile.grants.client_credentials as { allowed: readonly string[]; defaults: readonly string[] }
     const requested = (p.scope ?? '').split(profile.scopeSeparator).filter(Boolean)

@@ -19,7 +19,14 @@ export interface CodeEntry extends StoredGrant, GrantSubject {
   redirectUri: string
   scopes: string[]
   issuedAt: number
+  /** RFC 7636 §4.4: the `code_challenge` the code was requested with, when PKCE was used. */
+  codeChallenge?: string
+  /** RFC 7636 §4.3: how `code_verifier` is transformed into `codeChallenge`. */
+  codeChallengeMethod?: PkceMethod
 }
+
+/** RFC 7636 §4.2 transforms: `S256` = BASE64URL(SHA256(verifier)), `plain` = the verifier itself. */
+export type PkceMethod = 'S256' | 'plain'
 
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials'
 

@@ -1,5 +1,6 @@
 /**
- * The cal.com fake ("legacy" profile). Behaviour: ../shared/providers/calcom.md.
+ * The cal.com fake: the "legacy" profile (default) here, the "v2" token endpoints in ./v2.ts.
+ * Behaviour: ../shared/providers/calcom.md.
  * Numbers and words live in ./profile.ts; this file wires them to the engine's steps.
  */
 import { z } from 'zod'
@@ -17,10 +18,11 @@ import {
   issueTokens,
 } from '../../engine/oauth.ts'
 import { validateParams } from '../../engine/params.ts'
-import { type ProviderRuntime, type RequestContext, type TokenEntry, defineProvider } from '../../engine/provider.ts'
+import { type ProviderRuntime, type RequestContext, type Route, type TokenEntry, defineProvider } from '../../engine/provider.ts'
 import { type CalcomData, createCalcomData } from './data.ts'
 import { calcomConsentPage, calcomErrorPage } from './pages.ts'
-import { type CalcomOptions, calcomDefaultOptions, calcomProfile as P } from './profile.ts'
+import { type CalcomOptions, calcomDefaultOptions, calcomProfile as P, calcomV2Profile } from './profile.ts'
+import { calcomV2AuthorizeProfile, calcomV2TokenRoutes } from './v2.ts'
 
 type Rt = ProviderRuntime<CalcomData, CalcomOptions>
 
@@ -61,12 +63,13 @@ const authorizeProfile: AuthorizeProfile<CalcomData> = {
   consentPage: (view) => calcomConsentPage(view),
 }
 
-/** HS256 JWTs with cal.com's claims; `exp` from the fakes' clock. */
+/** HS256 JWTs with cal.com's claims; `exp` from the fakes' clock; v2 adds a random `jti`. */
 function tokenFormats(rt: Rt): TokenFormats {
   const sign = (entry: TokenEntry, type: string, lifetime: number) => {
     const iat = Math.floor(entry.issuedAt / 1000)
+    const jti = rt.options.profile === 'v2' ? { jti: randomBase64url(calcomV2Profile.jtiBytes) } : {}
     return signJwtHs256(
-      { userId: entry.userId, teamId: entry.teamId, scope: entry.scopes, token_type: type, clientId: entry.clientId, iat, exp: iat + lifetime },
+      { userId: entry.userId, teamId: entry.teamId, scope: entry.scopes, token_type: type, clientId: entry.clientId, iat, exp: iat + lifetime, ...jti },
       rt.options.jwtSecret,
     )
   }
@@ -249,10 +252,17 @@ export const calcom = defineProvider<CalcomData, CalcomOptions>({
     // listBookings errors carry `"data": null` beside the message.
     const withData = (error: ProviderError) =>
       nextJson(error.status === 405 ? { message: error.description } : { message: error.description ?? reasonPhrase(error.status), data: null }, error.status)
+    const v2 = rt.options.profile === 'v2'
+    const authorize = v2 ? calcomV2AuthorizeProfile(authorizeProfile) : authorizeProfile
+    const tokenRoutes: Route[] = v2
+      ? calcomV2TokenRoutes(rt, tokenFormats(rt))
+      : [
+          { methods: ['POST'], path: P.paths.token, endpoint: 'token', wrongMethod: invalidMethod, handle: (ctx) => exchangeCode(rt, ctx) },
+          { methods: ['POST'], path: P.paths.refresh, endpoint: 'refresh', wrongMethod: invalidMethod, handle: (ctx) => refresh(rt, ctx) },
+        ]
     return [
-      { methods: ['GET', 'POST'], path: P.paths.authorize, endpoint: 'authorize', handle: (ctx) => handleAuthorizationRequest(rt, authorizeProfile, ctx) },
-      { methods: ['POST'], path: P.paths.token, endpoint: 'token', wrongMethod: invalidMethod, handle: (ctx) => exchangeCode(rt, ctx) },
-      { methods: ['POST'], path: P.paths.refresh, endpoint: 'refresh', wrongMethod: invalidMethod, handle: (ctx) => refresh(rt, ctx) },
+      { methods: ['GET', 'POST'], path: P.paths.authorize, endpoint: 'authorize', handle: (ctx) => handleAuthorizationRequest(rt, authorize, ctx) },
+      ...tokenRoutes,
       { methods: '*', path: P.paths.me, endpoint: 'api', handle: (ctx) => me(rt, ctx) },
       {
         methods: ['GET'],

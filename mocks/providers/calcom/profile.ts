@@ -46,11 +46,45 @@ export const calcomProfile = {
   } as Record<string, string>,
 } as const
 
+/**
+ * cal.com's "v2" provider (late 2025 and later; calcom.md, last section): only what differs from
+ * the legacy profile above. What the doc does not say is marked "assumed" with the reason.
+ */
+export const calcomV2Profile = {
+  /** RFC 6749 §5.1 `token_type`, lowercase as calcom.md writes it. */
+  tokenType: 'bearer',
+  /**
+   * "PKCE S256: required for public clients, enforced for confidential ones that sent a challenge."
+   * Only S256: `plain` (and a challenge without a method, which RFC 7636 §4.3 reads as `plain`)
+   * is refused with `invalid_request` at authorize (assumed, RFC 7636 §4.4.1).
+   */
+  pkce: { methods: ['S256'], required: 'public-clients' },
+  /**
+   * The refresh grant is served at the token endpoint and at the legacy refresh path; the
+   * refresh token is read from the body, else from `Authorization: Bearer` (calcom.md).
+   */
+  refreshTokenFrom: ['body', 'bearer'],
+  /** "the previous ones of that client+user are revoked" (access tokens live on: assumed). */
+  rotation: 'subject',
+  /** v2 tokens carry a random `jti` (assumed): a rotated token must differ from the one it replaces, even within one second. */
+  jtiBytes: 16,
+  /** The four error codes calcom.md lists; client errors answer 401, the others 400. */
+  errors: ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client'],
+} as const
+
+export type CalcomV2Error = (typeof calcomV2Profile.errors)[number]
+
 export interface CalcomOptions {
   /** The HS256 secret tokens are signed with (cal.com: CALENDSO_ENCRYPTION_KEY). */
   jwtSecret: string
+  /**
+   * Which cal.com provider to fake: `legacy` (the public doc's, the default) or `v2`
+   * (RFC 6749 errors and token body, PKCE S256, refresh token rotation).
+   */
+  profile: 'legacy' | 'v2'
 }
 
 export const calcomDefaultOptions: CalcomOptions = {
   jwtSecret: 'oauth-fakes-calcom-secret',
+  profile: 'legacy',
 }
