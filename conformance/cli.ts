@@ -1,14 +1,17 @@
 /**
- * `npm run conformance -- --provider <calcom|bookingsync|zapier|all> --client "<command>"`
+ * `npm run conformance -- --provider <calcom|bookingsync|zapier|all> --client "<command>" [--browser]`
  * (contract §5). Exit status: 0 every check passed, 1 some check failed (or a baseline entry is
- * stale), 2 usage error or the client could not be started.
+ * stale), 2 usage error, the client could not be started, or `--browser` without Chromium.
  */
 import { writeFile } from 'node:fs/promises'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import type { Browser as PlaywrightBrowser } from 'playwright-core'
 import { PROVIDER_IDS, type ProviderId } from '../mocks/engine/controls.ts'
 import { loadBaseline } from './baseline.ts'
+import { BrowserUnavailableError, CHROMIUM_PATH, launchChromium } from './chromium.ts'
 import { ClientStartError } from './drivers/driver.ts'
+import { killAllClients } from './drivers/process-client.ts'
 import { renderJson } from './reporters/json.ts'
 import { renderJunit } from './reporters/junit.ts'
 import { renderText } from './reporters/text.ts'
@@ -16,10 +19,13 @@ import { runConformance } from './run.ts'
 import { UsageError } from './runner.ts'
 
 const USAGE = `usage: npm run conformance -- --provider <calcom|bookingsync|zapier|all> --client "<command>"
-  [--reporter text|json|junit] [--output FILE] [--expected-failures FILE] [--scenario ID]... [--verbose]
+  [--browser] [--reporter text|json|junit] [--output FILE] [--expected-failures FILE] [--scenario ID]... [--verbose]
 
   --provider            which fake(s) to run the client against (comma-separated, or all)
   --client              the client command, started through a shell with PORT and OAUTH_* set
+  --browser             drive /login and the consent page in a real headless Chromium
+                        (${CHROMIUM_PATH}; a fresh context per scenario, so the client's cookies
+                        and JavaScript work) instead of plain HTTP requests
   --reporter            text (default), json or junit
   --output              write the report to FILE (the text summary still goes to stdout)
   --expected-failures   a baseline of known failures: "check-id" or "provider:check-id" per line
@@ -41,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
         'expected-failures': { type: 'string' },
         scenario: { type: 'string', multiple: true },
         verbose: { type: 'boolean', default: false },
+        browser: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: false,
@@ -53,6 +60,20 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE)
     return 0
   }
+  let browser: PlaywrightBrowser | undefined
+  // Ctrl-C / kill: no client process group and no Chromium outlives the suite.
+  const interrupted = (signal: NodeJS.Signals) => {
+    killAllClients()
+    const close = browser ? browser.close().catch(() => {}) : Promise.resolve()
+    const timeout = new Promise((resolve) => setTimeout(resolve, 3_000).unref())
+    void Promise.race([close, timeout]).finally(() => {
+      // Once more: a scenario may have started a client while the browser closed.
+      killAllClients()
+      process.exit(signal === 'SIGINT' ? 130 : 143)
+    })
+  }
+  process.on('SIGINT', interrupted)
+  process.on('SIGTERM', interrupted)
   try {
     if (!values.provider || !values.client) throw new UsageError('--provider and --client are required')
     const providers: ProviderId[] =
@@ -66,7 +87,9 @@ export async function main(argv: string[]): Promise<number> {
     if (!(reporter in REPORTERS)) throw new UsageError(`unknown reporter "${values.reporter}" (text, json or junit)`)
     if (reporter !== 'text' && !values.output) throw new UsageError(`--reporter ${reporter} needs --output FILE`)
     const expectedFailures = values['expected-failures'] ? await loadBaseline(values['expected-failures']) : []
-    const report = await runConformance({ providers, command: values.client, expectedFailures, scenarios: values.scenario })
+    // One Chromium for the whole run; the signal handler above closes it when interrupted.
+    if (values.browser) browser = await launchChromium({ handleSignals: false })
+    const report = await runConformance({ providers, command: values.client, expectedFailures, scenarios: values.scenario, browser })
     // The readable summary always goes to stdout; machine formats go to --output.
     console.log(renderText(report, { verbose: values.verbose }))
     if (values.output) await writeFile(values.output, REPORTERS[reporter](report))
@@ -81,7 +104,15 @@ export async function main(argv: string[]): Promise<number> {
       if (error.stderr.trim()) console.error(`--- client stderr ---\n${error.stderr.trimEnd()}\n---`)
       return 2
     }
+    if (error instanceof BrowserUnavailableError) {
+      console.error(`error: ${error.message}`)
+      return 2
+    }
     throw error
+  } finally {
+    process.off('SIGINT', interrupted)
+    process.off('SIGTERM', interrupted)
+    await browser?.close().catch(() => {})
   }
 }
 

@@ -2,7 +2,8 @@
  * In-process mode, for TypeScript client libraries: the same scenarios, the fakes served through
  * msw on the providers' real URLs (`https://app.cal.com`, …), the client an object whose methods
  * stand for the routes. Scenarios run one after another (msw intercepts this process's fetch,
- * so two sets of fakes cannot be up at once).
+ * so two sets of fakes cannot be up at once). The suite plays the browser over plain HTTP here:
+ * `--browser` (Chromium) is for client commands, whose routes a browser can visit; an object has none.
  *
  * @example
  * const report = await runConformanceInProcess({

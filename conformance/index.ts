@@ -1,5 +1,6 @@
 /** The conformance suite's programmatic API (the CLI is ./cli.ts). */
 export { runConformance, type CommandRunOptions } from './run.ts'
+export { BrowserUnavailableError, CHROMIUM_PATH, launchChromium } from './chromium.ts'
 export { runConformanceInProcess, type InProcessClient, type InProcessOptions } from './in-process.ts'
 export type { ClientConfig } from './drivers/driver.ts'
 export { ClientStartError } from './drivers/driver.ts'

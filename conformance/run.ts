@@ -2,9 +2,12 @@
  * The suite against a client COMMAND (any language): the fakes on a free port in this process,
  * the client a child process per scenario. This is what `npm run conformance` runs.
  */
+import { availableParallelism } from 'node:os'
+import type { Browser as PlaywrightBrowser } from 'playwright-core'
 import type { ProviderId } from '../mocks/engine/controls.ts'
 import { startServer } from '../mocks/server.ts'
 import { type BaselineEntry, applyBaseline } from './baseline.ts'
+import { chromiumUserAgent, launchChromium } from './chromium.ts'
 import { ProcessClient, freePort } from './drivers/process-client.ts'
 import { type ConformanceReport, buildReport } from './report.ts'
 import { type ClientLauncher, type Stage, endpointsOf, runScenarios } from './runner.ts'
@@ -15,9 +18,16 @@ export interface CommandRunOptions {
   command: string
   expectedFailures?: BaselineEntry[]
   scenarios?: readonly string[]
+  /** Scenarios at once (default 6; with `browser`, half the CPU cores: Chromium is CPU-bound, and on 2 cores one at a time is fastest). */
   concurrency?: number
   /** How long the client may take to open its port (default 10 s, contract §5). */
   startTimeoutMs?: number
+  /**
+   * `--browser`: drive /login and the consent page in a real Chromium (a fresh context per
+   * scenario) instead of plain HTTP. `true` launches /usr/bin/chromium for this run and closes it
+   * (BrowserUnavailableError when it is missing); a Playwright `Browser` is used as is and left open.
+   */
+  browser?: boolean | PlaywrightBrowser
 }
 
 /** A standalone server (every provider under `/<id>`) on a free port, for one scenario. */
@@ -50,13 +60,20 @@ export function commandLauncher(command: string, startTimeoutMs?: number): Clien
 /** Runs the suite against a client command; throws ClientStartError or UsageError (exit 2). */
 export async function runConformance(options: CommandRunOptions): Promise<ConformanceReport> {
   const startedAt = new Date()
-  const providers = await runScenarios({
-    providers: options.providers,
-    createStage: createServerStage,
-    launcher: commandLauncher(options.command, options.startTimeoutMs),
-    concurrency: options.concurrency,
-    scenarios: options.scenarios,
-  })
-  const stale = applyBaseline(providers, options.expectedFailures ?? [])
-  return buildReport(options.command, startedAt, providers, stale)
+  const own = options.browser === true ? await launchChromium() : null
+  const browser = own ?? (typeof options.browser === 'object' ? options.browser : null)
+  try {
+    const providers = await runScenarios({
+      providers: options.providers,
+      createStage: createServerStage,
+      launcher: commandLauncher(options.command, options.startTimeoutMs),
+      userAgent: browser ? chromiumUserAgent(browser) : undefined,
+      concurrency: options.concurrency ?? (browser ? Math.max(1, Math.floor(availableParallelism() / 2)) : undefined),
+      scenarios: options.scenarios,
+    })
+    const stale = applyBaseline(providers, options.expectedFailures ?? [])
+    return buildReport(options.command, startedAt, providers, stale)
+  } finally {
+    await own?.close()
+  }
 }

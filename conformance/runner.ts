@@ -13,7 +13,7 @@ import { type ConformanceProfile, type EndpointKey, OOB_REDIRECT_URI, PROFILES }
 import type { Endpoints } from './recorded.ts'
 import type { SpecReference } from './references.ts'
 import { SCENARIOS, type Scenario, judgeWholeLog } from './scenarios.ts'
-import { type Finding, PreconditionFailed, ScenarioRun } from './scenario-run.ts'
+import { type Finding, HttpUserAgent, PreconditionFailed, ScenarioRun, type UserAgent } from './scenario-run.ts'
 import { parseRequest } from './recorded.ts'
 
 export type CheckStatus = 'SUCCESS' | 'FAILURE' | 'WARNING' | 'SKIPPED'
@@ -62,10 +62,32 @@ export interface ClientLauncher {
   prepare(): Promise<{ redirectUri: string; start(config: ClientConfig): Promise<ClientDriver> }>
 }
 
+/** What a user agent other than the default (plain HTTP) gets to know about one scenario. */
+export interface UserAgentSession {
+  stage: Stage
+  config: ClientConfig
+  /** The client's registered callback URL (`http://127.0.0.1:<port>/callback`), also in oob scenarios. */
+  callbackUrl: string
+}
+
+/** One scenario's user's browser (`--browser`: a Chromium context). */
+export interface UserAgentHandle {
+  /** Logs in and consents. */
+  agent: UserAgent
+  /** The driver the scenario reaches the started client through (the browser's cookies). */
+  drive(client: ClientDriver): ClientDriver
+  close(): Promise<void>
+}
+
+/** Opens the user's browser for one scenario, while its client starts. */
+export type UserAgentFactory = (session: UserAgentSession) => Promise<UserAgentHandle>
+
 export interface RunOptions {
   providers: readonly ProviderId[]
   createStage(provider: ProviderId): Promise<Stage>
   launcher: ClientLauncher
+  /** The user's browser; default: the suite plays it over plain HTTP (./browser.ts). */
+  userAgent?: UserAgentFactory
   /** Scenarios at once (default 6: they mostly wait on child processes and sockets). */
   concurrency?: number
   /** Only these scenarios (ids), for focused runs and tests. */
@@ -95,6 +117,7 @@ const randomId = (bytes: number) => randomBytes(bytes).toString('base64url')
 async function runScenario(scenario: Scenario, profile: ConformanceProfile, options: RunOptions): Promise<Finding[]> {
   const stage = await options.createStage(profile.provider)
   let client: ClientDriver | undefined
+  let browser: UserAgentHandle | undefined
   try {
     const endpoints = endpointsOf(stage.fakes, profile.provider)
     const prepared = await options.launcher.prepare()
@@ -114,8 +137,15 @@ async function runScenario(scenario: Scenario, profile: ConformanceProfile, opti
       redirectUri: scenario.oob ? OOB_REDIRECT_URI : prepared.redirectUri,
       scope: profile.scope,
     }
-    client = await prepared.start(config)
-    const run = new ScenarioRun(scenario.id, profile, stage.fakes, config, endpoints, new Browser(stage.transport), client)
+    // The browser (with --browser) opens while the client starts.
+    const [started, opened] = await Promise.allSettled([prepared.start(config), options.userAgent?.({ stage, config, callbackUrl: prepared.redirectUri })])
+    if (started.status === 'fulfilled') client = started.value
+    if (opened.status === 'fulfilled') browser = opened.value
+    if (started.status === 'rejected') throw started.reason
+    if (opened.status === 'rejected') throw opened.reason
+    const launched = started.value
+    const agent: UserAgent = browser?.agent ?? new HttpUserAgent(new Browser(stage.transport), launched, config, profile)
+    const run = new ScenarioRun(scenario.id, profile, stage.fakes, config, endpoints, agent, browser ? browser.drive(launched) : launched)
     try {
       await scenario.run(run)
     } catch (error) {
@@ -129,6 +159,7 @@ async function runScenario(scenario: Scenario, profile: ConformanceProfile, opti
     judgeWholeLog(run, await Promise.all(stage.fakes.requests(profile.provider).map(parseRequest)))
     return run.findings
   } finally {
+    await browser?.close()
     await client?.close()
     await stage.close()
   }

@@ -1,7 +1,7 @@
 /**
- * One scenario's run: the client under test, the fakes it talks to, the browser, and the findings
- * the scenario reports. Helpers here are the steps every scenario shares (log in, consent,
- * deliver the redirect) and the log queries the checks judge from.
+ * One scenario's run: the client under test, the fakes it talks to, the user's browser, and the
+ * findings the scenario reports. Helpers here are the steps every scenario shares (log in,
+ * consent, deliver the redirect) and the log queries the checks judge from.
  */
 import type { Fakes } from '../mocks/fakes.ts'
 import type { Browser, Decision } from './browser.ts'
@@ -40,6 +40,68 @@ export interface LoginResult {
   authorizeUrl: URL
 }
 
+/**
+ * The user's browser in a scenario: it opens the client's /login, answers the provider's page and
+ * stops at the provider's redirect, which the scenario then delivers (possibly altered) through
+ * `ClientDriver.callback`. Plain HTTP (`HttpUserAgent`, the default) or a real Chromium
+ * (./chromium.ts, `--browser`).
+ */
+export interface UserAgent {
+  /** Login → the provider's page → `decision`: the provider's redirect, captured before it reaches the client. */
+  authorize(decision: Decision): Promise<{ login: LoginResult; redirect: URL }>
+  /** The provider's out-of-band page at `page` (where the provider sent the browser): the code it shows. */
+  oobCode(page: URL): Promise<{ status: number; code: string | null }>
+}
+
+/** The suite plays the browser over plain HTTP (./browser.ts): no cookies, no JavaScript. */
+export class HttpUserAgent implements UserAgent {
+  constructor(
+    readonly browser: Browser,
+    readonly client: ClientDriver,
+    readonly config: ClientConfig,
+    readonly profile: ConformanceProfile,
+  ) {}
+
+  /** `GET /login`; a client that does not redirect to the authorize URL cannot go further. */
+  async login(): Promise<LoginResult> {
+    const answer = await this.client.login()
+    if (!isRedirect(answer.status) || !answer.location) throw new PreconditionFailed(`could not log in: ${answerLine('GET /login', answer)}`)
+    let authorizeUrl: URL
+    try {
+      authorizeUrl = new URL(answer.location, this.config.authorizeUrl)
+    } catch {
+      throw new PreconditionFailed(`GET /login redirected to an invalid URL: ${answer.location}`)
+    }
+    return { answer, authorizeUrl }
+  }
+
+  /** The browser at the provider: returns where the provider sends it after `decision`. */
+  async consent(authorizeUrl: URL, decision: Decision): Promise<URL> {
+    try {
+      return new URL(await this.browser.authorize(authorizeUrl.href, decision))
+    } catch (error) {
+      if (!(error instanceof BrowserError)) throw error
+      throw providerRefused(authorizeUrl, error)
+    }
+  }
+
+  async authorize(decision: Decision): Promise<{ login: LoginResult; redirect: URL }> {
+    const login = await this.login()
+    return { login, redirect: await this.consent(login.authorizeUrl, decision) }
+  }
+
+  async oobCode(page: URL): Promise<{ status: number; code: string | null }> {
+    const answer = await this.browser.open(page.href)
+    return { status: answer.status, code: this.profile.oob?.codePattern.exec(answer.text)?.[1]?.trim() || null }
+  }
+}
+
+/** The provider showed something a browser cannot get past: the scenario cannot go on. */
+export function providerRefused(authorizeUrl: URL, error: BrowserError): PreconditionFailed {
+  const title = /<title>([^<]*)<\/title>/i.exec(error.page)?.[1] ?? ''
+  return new PreconditionFailed(`the provider did not accept the authorization request (${authorizeUrl.href}): ${error.message}${title ? ` — page "${title}"` : ''}`)
+}
+
 export class ScenarioRun {
   readonly findings: Finding[] = []
 
@@ -49,7 +111,9 @@ export class ScenarioRun {
     readonly fakes: Fakes,
     readonly config: ClientConfig,
     readonly endpoints: Endpoints,
-    readonly browser: Browser,
+    /** The user's browser (plain HTTP, or Chromium with `--browser`). */
+    readonly agent: UserAgent,
+    /** The client's routes; with `--browser` they are reached through the same browser (its cookies). */
     readonly client: ClientDriver,
   ) {}
 
@@ -86,34 +150,9 @@ export class ScenarioRun {
     return requests.filter((r) => isResourceCall(r, this.endpoints))
   }
 
-  /** `GET /login`; a client that does not redirect to the authorize URL cannot go further. */
-  async login(): Promise<LoginResult> {
-    const answer = await this.client.login()
-    if (!isRedirect(answer.status) || !answer.location) throw new PreconditionFailed(`could not log in: ${answerLine('GET /login', answer)}`)
-    let authorizeUrl: URL
-    try {
-      authorizeUrl = new URL(answer.location, this.config.authorizeUrl)
-    } catch {
-      throw new PreconditionFailed(`GET /login redirected to an invalid URL: ${answer.location}`)
-    }
-    return { answer, authorizeUrl }
-  }
-
-  /** The browser at the provider: returns where the provider sends it after `decision`. */
-  async consent(authorizeUrl: URL, decision: Decision): Promise<URL> {
-    try {
-      return new URL(await this.browser.authorize(authorizeUrl.href, decision))
-    } catch (error) {
-      if (!(error instanceof BrowserError)) throw error
-      const title = /<title>([^<]*)<\/title>/i.exec(error.page)?.[1] ?? ''
-      throw new PreconditionFailed(`the provider did not accept the authorization request (${authorizeUrl.href}): ${error.message}${title ? ` — page "${title}"` : ''}`)
-    }
-  }
-
   /** Login → consent (allow) → the provider's redirect, not yet delivered. */
   async authorizeAndConsent(decision: Decision = 'allow'): Promise<{ login: LoginResult; redirect: URL }> {
-    const login = await this.login()
-    return { login, redirect: await this.consent(login.authorizeUrl, decision) }
+    return this.agent.authorize(decision)
   }
 
   /** A full sign-in the scenario builds on: the callback must answer 2xx. */

@@ -333,10 +333,9 @@ const outOfBand: Scenario = {
   oob: true,
   appliesTo: (p) => p.oob !== null,
   async run(t) {
-    const oob = t.profile.oob!
     const { redirect } = await t.authorizeAndConsent('allow')
-    const page = await t.browser.open(redirect.href)
-    const code = oob.codePattern.exec(page.text)?.[1]?.trim()
+    const page = await t.agent.oobCode(redirect)
+    const code = page.code
     if (!code) throw new PreconditionFailed(`no code on the provider's oob page ${redirect.href} (${page.status})`)
     const mark = t.mark()
     const answer = await t.client.oob(code)

@@ -18,6 +18,13 @@ const STDERR_KEEP = 8_000
 const PORT_RANGE = { from: 20_000, to: 32_000 }
 /** Ports handed out by this process, never handed out twice. */
 const handedOut = new Set<number>()
+/** Clients running now: killed by `killAllClients()` when the suite is interrupted. */
+const running = new Set<ProcessClient>()
+
+/** Kills every client process group still running, synchronously (the CLI's SIGINT handler). */
+export function killAllClients(): void {
+  for (const client of running) client.kill()
+}
 
 function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -76,9 +83,21 @@ export class ProcessClient implements ClientDriver {
     })
     // stdout is drained so a chatty client never blocks on a full pipe.
     child.stdout?.resume()
+    running.add(this)
     child.once('exit', (code, signal) => {
       this.#exited = { code, signal }
+      running.delete(this)
     })
+  }
+
+  /** SIGKILLs the client's process group now, without waiting for it. */
+  kill(): void {
+    if (this.#exited || this.#child.pid === undefined) return
+    try {
+      process.kill(-this.#child.pid, 'SIGKILL')
+    } catch {
+      // Already gone.
+    }
   }
 
   get stderr(): string {

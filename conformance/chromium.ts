@@ -1,0 +1,403 @@
+/**
+ * `--browser`: the user's browser is a real Chromium (Debian's, driven by playwright-core) instead
+ * of the suite playing it over plain HTTP (./browser.ts). For clients whose login needs cookies
+ * or JavaScript: every route of the client is reached through one browser context per scenario,
+ * so the cookies its /login sets come back at /callback, /oob and /resource.
+ *
+ * The callback stays under the suite's control. Chromium follows redirects inside its network
+ * stack, where Playwright's `page.route` does not see the hops (it continues redirected requests
+ * on its own), so the session intercepts document requests with the DevTools protocol's Fetch
+ * domain, which pauses every hop: while the user logs in and consents, the request to the client's
+ * callback is captured and aborted instead of reaching the client. The scenario then delivers that
+ * URL — as is, altered, late or twice — with `callback(url)`: a GET through the context's own
+ * request API, which sends the context's cookies (those /login set in the page) and stores what the
+ * client sets, and whose response, redirects not followed, is the client's answer. So each route
+ * answers exactly one request, as over plain HTTP, and the fake sees the same requests in both
+ * modes. (Delivering by navigating the page works too, but costs a document load per delivery —
+ * measurably slower on a 2-core machine — and follows redirects the answer must not.)
+ */
+import { existsSync } from 'node:fs'
+import type { APIResponse, Browser as PlaywrightBrowser, BrowserContext, CDPSession, Page, Response as PlaywrightResponse } from 'playwright-core'
+import { chromium } from 'playwright-core'
+import { BrowserError, type Decision } from './browser.ts'
+import { type ClientAnswer, type ClientConfig, type ClientDriver, ClientNoAnswerError } from './drivers/driver.ts'
+import type { UserAgentFactory } from './runner.ts'
+import { type LoginResult, PreconditionFailed, type UserAgent, answerLine, isRedirect, providerRefused } from './scenario-run.ts'
+
+/** Debian's Chromium (`apt-get install -y chromium`); `npx playwright install` cannot download here. */
+export const CHROMIUM_PATH = '/usr/bin/chromium'
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+/** Chromium is missing or does not start (the CLI exits 2). */
+export class BrowserUnavailableError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'BrowserUnavailableError'
+  }
+}
+
+export interface LaunchOptions {
+  executablePath?: string
+  /**
+   * Let Playwright close the browser on SIGINT/SIGTERM/SIGHUP (its default). The CLI turns this
+   * off and closes the browser itself, after killing the clients.
+   */
+  handleSignals?: boolean
+}
+
+/** One headless Chromium for a whole run; throws BrowserUnavailableError with the fix. */
+export async function launchChromium(options: LaunchOptions = {}): Promise<PlaywrightBrowser> {
+  const executablePath = options.executablePath ?? CHROMIUM_PATH
+  const install = '`apt-get update && apt-get install -y chromium` (npx playwright install cannot download here)'
+  if (!existsSync(executablePath)) throw new BrowserUnavailableError(`--browser needs Chromium at ${executablePath}, which is missing. Install it with ${install}.`)
+  const handle = options.handleSignals ?? true
+  try {
+    return await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, handleSIGINT: handle, handleSIGTERM: handle, handleSIGHUP: handle })
+  } catch (error) {
+    throw new BrowserUnavailableError(`could not start Chromium at ${executablePath}: ${(error as Error).message.split('\n')[0]}. Reinstall it with ${install}.`)
+  }
+}
+
+/** Same scheme, host, port and path (the query is what the scenarios alter). */
+function sameEndpoint(a: string | URL, b: string | URL): boolean {
+  try {
+    const x = new URL(a)
+    const y = new URL(b)
+    return x.origin === y.origin && x.pathname === y.pathname
+  } catch {
+    return false
+  }
+}
+
+/** The fields of the DevTools protocol's `Fetch.requestPaused` the session reads. */
+interface RequestPaused {
+  requestId: string
+  request: { url: string }
+  resourceType: string
+}
+
+type Phase =
+  /** Between steps: nothing may navigate. */
+  | { kind: 'idle' }
+  /** The user's login and consent: every page loads, except the client's callback, which is captured. */
+  | { kind: 'flow' }
+
+export interface ChromiumSessionOptions {
+  config: ClientConfig
+  /** The client's registered callback URL, `http://127.0.0.1:<port>/callback`: its origin is the client's. */
+  callbackUrl: string
+  /** How long one navigation or request may take (default 5 s, as over plain HTTP). */
+  timeoutMs?: number
+}
+
+/**
+ * One scenario's browser context: the user agent (login, consent, the oob page) and the client
+ * driver (its routes, through the same context and its cookies).
+ */
+export class ChromiumSession implements UserAgent, ClientDriver {
+  #phase: Phase = { kind: 'idle' }
+  /** The client callback captured during the current flow. */
+  #captured: string | null = null
+  /** Document requests to the provider's authorize endpoint during the current flow. */
+  #authorizeRequests: string[] = []
+  /** Main-frame navigation responses during the current flow (redirects included). */
+  #navs: PlaywrightResponse[] = []
+  /** URLs of the documents the main frame committed to during the current flow. */
+  #committed: string[] = []
+  /** The provider page the last flow ended on (the oob code page). */
+  #landed: { url: string; status: number } | null = null
+  /** The tab, opening from the start (while the client starts). */
+  #tab: Promise<{ page: Page; cdp: CDPSession }> | null = null
+  readonly #waiters = new Set<() => void>()
+  readonly #origin: string
+  readonly #timeoutMs: number
+
+  private constructor(
+    readonly context: BrowserContext,
+    readonly options: ChromiumSessionOptions,
+  ) {
+    this.#origin = new URL(options.callbackUrl).origin
+    this.#timeoutMs = options.timeoutMs ?? 5_000
+  }
+
+  /**
+   * A fresh context (no cookies or storage from other scenarios). Its tab opens in the background:
+   * Chromium takes about as long to open one as a client takes to start.
+   */
+  static async open(browser: PlaywrightBrowser, options: ChromiumSessionOptions): Promise<ChromiumSession> {
+    // No viewport emulation: one protocol round of work less per page, and nothing here depends on the size.
+    const context = await browser.newContext({ serviceWorkers: 'block', viewport: null })
+    const timeout = options.timeoutMs ?? 5_000
+    context.setDefaultTimeout(timeout)
+    context.setDefaultNavigationTimeout(timeout)
+    const session = new ChromiumSession(context, options)
+    // A failure shows at the first flow that needs the tab (or never, when the context closes first).
+    session.#page().catch(() => {})
+    return session
+  }
+
+  /** The context's one page, its document requests intercepted. */
+  #page(): Promise<{ page: Page; cdp: CDPSession }> {
+    this.#tab ??= (async () => {
+      const page = await this.context.newPage()
+      const cdp = await this.context.newCDPSession(page)
+      cdp.on('Fetch.requestPaused', (event) => void this.#paused(cdp, event))
+      page.on('response', (response) => {
+        try {
+          if (!response.request().isNavigationRequest() || response.frame() !== page.mainFrame()) return
+        } catch {
+          return
+        }
+        this.#navs.push(response)
+        this.#notify()
+      })
+      page.on('framenavigated', (frame) => {
+        if (frame !== page.mainFrame()) return
+        this.#committed.push(frame.url())
+        this.#notify()
+      })
+      // Documents (every hop of a redirect chain pauses), and the favicon Chromium asks every origin for (aborted).
+      await cdp.send('Fetch.enable', {
+        patterns: [
+          { urlPattern: '*', resourceType: 'Document', requestStage: 'Request' },
+          { urlPattern: '*/favicon.ico', requestStage: 'Request' },
+        ],
+      })
+      return { page, cdp }
+    })()
+    return this.#tab
+  }
+
+  #notify(): void {
+    for (const wake of this.#waiters) wake()
+  }
+
+  /** Resolves with `probe()`'s first truthy value, or undefined after `ms`. */
+  async #until<T>(probe: () => T | null | undefined | false, ms = this.#timeoutMs): Promise<T | undefined> {
+    const now = probe()
+    if (now) return now
+    return new Promise<T | undefined>((resolve) => {
+      const done = (value: T | undefined) => {
+        clearTimeout(timer)
+        this.#waiters.delete(check)
+        resolve(value)
+      }
+      const check = () => {
+        const value = probe()
+        if (value) done(value)
+      }
+      const timer = setTimeout(() => done(undefined), ms)
+      this.#waiters.add(check)
+    })
+  }
+
+  async #paused(cdp: CDPSession, event: RequestPaused): Promise<void> {
+    const url = event.request.url
+    const document = event.resourceType === 'Document'
+    const capture = document && this.#phase.kind === 'flow' && sameEndpoint(url, this.options.callbackUrl)
+    const pass = document && this.#phase.kind === 'flow' && !capture
+    if (document && sameEndpoint(url, this.options.config.authorizeUrl)) this.#authorizeRequests.push(url)
+    try {
+      if (pass) await cdp.send('Fetch.continueRequest', { requestId: event.requestId })
+      else await cdp.send('Fetch.failRequest', { requestId: event.requestId, errorReason: 'Aborted' })
+    } catch {
+      // The navigation was cancelled, or the context closed meanwhile: nothing left to answer.
+    }
+    // Captured once the browser has let go of it.
+    if (capture) this.#captured ??= url
+    this.#notify()
+  }
+
+  #startFlow(): void {
+    this.#phase = { kind: 'flow' }
+    this.#captured = null
+    this.#authorizeRequests = []
+    this.#navs = []
+    this.#committed = []
+    this.#landed = null
+  }
+
+  /** The first navigation response (GET, or `method`) for `url`'s endpoint in this flow. */
+  #nav(url: string | URL, method = 'GET'): PlaywrightResponse | undefined {
+    return this.#navs.find((r) => r.request().method() === method && sameEndpoint(r.url(), url))
+  }
+
+  /** Waits until the main frame committed a document at `url`'s endpoint in this flow, and parsed it. */
+  async #loaded(page: Page, url: string | URL): Promise<void> {
+    if (!(await this.#until(() => this.#committed.some((u) => sameEndpoint(u, url))))) throw new Error(`the page at ${url} did not load within ${this.#timeoutMs} ms`)
+    await page.waitForLoadState('domcontentloaded')
+  }
+
+  async #answer(response: PlaywrightResponse): Promise<ClientAnswer> {
+    const status = response.status()
+    let body = ''
+    // Chromium keeps no body for a redirect.
+    if (!isRedirect(status)) {
+      const timeout = new Promise<string>((resolve) => setTimeout(() => resolve(''), this.#timeoutMs).unref())
+      body = await Promise.race([response.text().catch(() => ''), timeout])
+    }
+    return { status, location: response.headers().location ?? null, body }
+  }
+
+  /** One request to the client with the context's cookies (it stores what the client sets), no redirect followed. */
+  async #request(route: string, run: (options: { maxRedirects: number; timeout: number }) => Promise<APIResponse>): Promise<ClientAnswer> {
+    try {
+      const response = await run({ maxRedirects: 0, timeout: this.#timeoutMs })
+      return { status: response.status(), location: response.headers().location ?? null, body: await response.text() }
+    } catch (error) {
+      throw new ClientNoAnswerError(`${route} got no answer within ${this.#timeoutMs} ms: ${(error as Error).message.split('\n')[0]}`)
+    }
+  }
+
+  // ClientDriver: the client's routes, through this context.
+
+  login(): Promise<ClientAnswer> {
+    return this.#request('GET /login', (o) => this.context.request.get(`${this.#origin}/login`, o))
+  }
+
+  callback(url: string): Promise<ClientAnswer> {
+    return this.#request('GET /callback', (o) => this.context.request.get(url, o))
+  }
+
+  oob(code: string): Promise<ClientAnswer> {
+    return this.#request('POST /oob', (o) => this.context.request.post(`${this.#origin}/oob`, { form: { code }, ...o }))
+  }
+
+  resource(): Promise<ClientAnswer> {
+    return this.#request('GET /resource', (o) => this.context.request.get(`${this.#origin}/resource`, o))
+  }
+
+  /** Closes the context (the client process is the runner's to stop). */
+  async close(): Promise<void> {
+    this.#phase = { kind: 'idle' }
+    await this.context.close().catch(() => {})
+  }
+
+  // UserAgent: the user logs in and answers the consent page.
+
+  async authorize(decision: Decision): Promise<{ login: LoginResult; redirect: URL }> {
+    try {
+      return await this.#flow(decision)
+    } finally {
+      this.#phase = { kind: 'idle' }
+    }
+  }
+
+  async #flow(decision: Decision): Promise<{ login: LoginResult; redirect: URL }> {
+    const { page } = await this.#page()
+    this.#startFlow()
+    const loginUrl = `${this.#origin}/login`
+    let failure: Error | undefined
+    const navigation = page.goto(loginUrl, { waitUntil: 'commit' }).then(
+      () => undefined,
+      (error: Error) => {
+        failure = error
+        this.#notify()
+      },
+    )
+    // 1. The client's /login.
+    const loginResponse = await this.#until(() => this.#nav(loginUrl) ?? (failure && 'failed'))
+    if (!loginResponse || loginResponse === 'failed') {
+      throw new ClientNoAnswerError(`GET /login got no answer in the browser within ${this.#timeoutMs} ms${failure ? `: ${failure.message.split('\n')[0]}` : ''}`)
+    }
+    const answer = await this.#answer(loginResponse)
+    // 2. Where it sends the browser: its Location, or (a login page with a script) the authorize endpoint it navigates to.
+    let target: URL | undefined
+    if (isRedirect(answer.status) && answer.location) {
+      try {
+        target = new URL(answer.location, loginUrl)
+      } catch {
+        throw new PreconditionFailed(`GET /login redirected to an invalid URL: ${answer.location}`)
+      }
+    } else {
+      await navigation
+      const seen = await this.#until(() => this.#authorizeRequests[0], 1_000)
+      if (!seen) throw new PreconditionFailed(`could not log in: ${answerLine('GET /login', answer)}`)
+      target = new URL(seen)
+    }
+    const authorizeUrl = target
+    const login: LoginResult = { answer, authorizeUrl }
+    if (sameEndpoint(target, this.options.callbackUrl)) return { login, redirect: await this.#followed(page, target) }
+    // 3. The provider's authorize page: a redirect (an error sent back to the client), or the consent page.
+    const first = await this.#until(() => this.#nav(target) ?? (failure && 'failed'))
+    if (!first || first === 'failed') throw this.#noProvider(authorizeUrl, failure)
+    const authorizeStatus = first.status()
+    const authorizeLocation = first.headers().location
+    if (isRedirect(authorizeStatus) && authorizeLocation) return { login, redirect: await this.#followed(page, new URL(authorizeLocation, first.url())) }
+    try {
+      // Not `waitForURL`: the page may still show the previous flow's consent page, at the same URL.
+      await this.#loaded(page, target)
+    } catch (error) {
+      throw this.#noProvider(authorizeUrl, error as Error)
+    }
+    // The button's place on the page (scrolled into view), read in the page's own world: locators would
+    // inject Playwright's selector engine into every consent page, which costs more than the rest of the step.
+    const box = await page.evaluate((id) => {
+      const element = document.getElementById(id)
+      if (!element) return null
+      element.scrollIntoView({ block: 'center', inline: 'center' })
+      const r = element.getBoundingClientRect()
+      return { x: r.left + r.width / 2, y: r.top + r.height / 2 }
+    }, decision)
+    if (!box) {
+      const error = new BrowserError(`the authorize URL answered ${authorizeStatus} without a redirect or a consent form`, authorizeStatus, await page.content())
+      throw providerRefused(authorizeUrl, error)
+    }
+    // 4. The user's click posts the form; the provider redirects to the callback (captured) or its own page.
+    // A real (trusted) mouse click on #allow / #deny.
+    await page.mouse.click(box.x, box.y)
+    const posted = await this.#until(() => this.#navs.find((r) => r.request().method() === 'POST'))
+    if (!posted) throw this.#noProvider(authorizeUrl, new Error(`the consent form (${decision}) got no answer within ${this.#timeoutMs} ms`))
+    const location = posted.headers().location
+    if (!isRedirect(posted.status()) || !location) {
+      const error = new BrowserError(`the consent form (${decision}) answered ${posted.status()} without a redirect`, posted.status(), await posted.text().catch(() => ''))
+      throw providerRefused(authorizeUrl, error)
+    }
+    return { login, redirect: await this.#followed(page, new URL(location, posted.url())) }
+  }
+
+  /** The provider redirected the browser to `to`: the captured callback, or a provider page it loaded. */
+  async #followed(page: Page, to: URL): Promise<URL> {
+    if (sameEndpoint(to, this.options.callbackUrl)) {
+      const captured = await this.#until(() => this.#captured)
+      // Chromium's copy of the URL when it has one (it is what the browser would have sent).
+      return new URL(captured ?? to.href)
+    }
+    const response = await this.#until(() => this.#nav(to))
+    try {
+      await this.#loaded(page, to)
+      this.#landed = { url: page.url(), status: response?.status() ?? 0 }
+    } catch {
+      // Not loaded: oobCode() opens it again.
+    }
+    return to
+  }
+
+  #noProvider(authorizeUrl: URL, failure: Error | undefined): PreconditionFailed {
+    return new PreconditionFailed(`the browser did not get through the provider's authorize page (${authorizeUrl.href}): ${failure?.message.split('\n')[0] ?? `no answer within ${this.#timeoutMs} ms`}`)
+  }
+
+  async oobCode(page: URL): Promise<{ status: number; code: string | null }> {
+    const tab = await this.#page()
+    try {
+      let status = this.#landed && this.#landed.url === page.href ? this.#landed.status : undefined
+      if (status === undefined) {
+        this.#startFlow()
+        status = (await tab.page.goto(page.href, { waitUntil: 'domcontentloaded' }))?.status() ?? 0
+      }
+      const code = (await tab.page.evaluate(() => document.getElementById('authorization_code')?.textContent ?? ''))?.trim()
+      return { status, code: code || null }
+    } finally {
+      this.#phase = { kind: 'idle' }
+    }
+  }
+}
+
+/** `--browser`: one context of `browser` per scenario. */
+export function chromiumUserAgent(browser: PlaywrightBrowser, options: { timeoutMs?: number } = {}): UserAgentFactory {
+  return async ({ config, callbackUrl }) => {
+    const session = await ChromiumSession.open(browser, { config, callbackUrl, timeoutMs: options.timeoutMs })
+    // The session reaches the client at its own origin, through the context: it needs nothing of the process driver.
+    return { agent: session, drive: () => session, close: () => session.close() }
+  }
+}
