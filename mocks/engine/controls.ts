@@ -37,15 +37,17 @@ export interface RecordedRequest {
  * long-running server's memory stays flat.
  */
 export class RequestLog {
-  // A ring buffer: recording is O(1) however full the log is.
-  #ring: Array<RecordedRequest | undefined>
+  // A ring buffer: recording is O(1) however full the log is. Entries may be recorded as a
+  // function that builds them: formatting headers, query and body costs more than most
+  // endpoints, and most entries are never read.
+  #ring: Array<RecordedRequest | (() => RecordedRequest) | undefined>
   #next = 0
   #size = 0
   constructor(readonly limit = 10_000) {
     this.#ring = new Array<RecordedRequest | undefined>(limit)
   }
 
-  record(entry: RecordedRequest): void {
+  record(entry: RecordedRequest | (() => RecordedRequest)): void {
     this.#ring[this.#next] = entry
     this.#next = (this.#next + 1) % this.limit
     if (this.#size < this.limit) this.#size++
@@ -55,14 +57,16 @@ export class RequestLog {
     const out: RecordedRequest[] = []
     const start = (this.#next - this.#size + this.limit) % this.limit
     for (let i = 0; i < this.#size; i++) {
-      const entry = this.#ring[(start + i) % this.limit]!
+      const index = (start + i) % this.limit
+      let entry = this.#ring[index]!
+      if (typeof entry === 'function') this.#ring[index] = entry = entry()
       if (!provider || entry.provider === provider) out.push(entry)
     }
     return out
   }
 
   clear(): void {
-    this.#ring = new Array<RecordedRequest | undefined>(this.limit)
+    this.#ring = new Array<RecordedRequest | (() => RecordedRequest) | undefined>(this.limit)
     this.#next = 0
     this.#size = 0
   }

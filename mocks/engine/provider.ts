@@ -278,20 +278,23 @@ export function createProviderApp<Data, Options>(
       if (!(error instanceof ProviderError)) console.error(`[oauth-fakes:${def.id}] ${method} ${where.path}:`, error)
       response = renderSafely(() => (route?.renderError ?? def.renderError)(providerError, ctx), providerError)
     }
-    services.log.record({
+    // Bounded: ten thousand 1 MiB bodies would be 10 GB, so only the first 64 KiB are kept.
+    const logged = body.byteLength > LOGGED_BODY_BYTES ? Buffer.from(body.subarray(0, LOGGED_BODY_BYTES)) : body
+    const at = services.clock.now()
+    const status = response.status
+    services.log.record(() => ({
       provider: def.id,
       method,
       path: where.path,
       query: queryObject(url),
       headers: Object.fromEntries(request.headers),
-      // Bounded: ten thousand 1 MiB bodies would be 10 GB.
-      body: body.byteLength ? Buffer.from(body.subarray(0, LOGGED_BODY_BYTES)).toString('utf8') : '',
+      body: logged.byteLength ? Buffer.from(logged).toString('utf8') : '',
       bodyTruncated: body.byteLength > LOGGED_BODY_BYTES,
-      status: response.status,
-      at: new Date(services.clock.now()).toISOString(),
+      status,
+      at: new Date(at).toISOString(),
       endpoint,
       url: url.toString(),
-    })
+    }))
     return response
   }
 }
