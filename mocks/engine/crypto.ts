@@ -30,19 +30,21 @@ export function randomHex(bytes: number): string {
   return take(bytes).toString('hex')
 }
 
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+const ALNUM = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 'latin1')
 
 /** A random alphanumeric string of `length` characters, unbiased (rejection sampling). */
 export function randomAlphanumeric(length: number): string {
-  let out = ''
-  while (out.length < length) {
-    for (const byte of take(length * 2)) {
+  const out = Buffer.allocUnsafe(length)
+  let filled = 0
+  while (filled < length) {
+    const bytes = take(length * 2)
+    for (let i = 0; i < bytes.length && filled < length; i++) {
+      const byte = bytes[i]!
       // 248 = 4 * 62: bytes above it would favour the first characters.
-      if (byte < 248) out += ALNUM[byte % 62]
-      if (out.length === length) break
+      if (byte < 248) out[filled++] = ALNUM[byte % 62]!
     }
   }
-  return out
+  return out.toString('latin1')
 }
 
 /**
