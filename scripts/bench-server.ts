@@ -49,12 +49,13 @@ if (kind === 'bare') {
     const codes = Array.from({ length: count }, () => issueAuthorizationCode(rt, codeFormat, client, redirectUri, [], { userId: 1, teamId: null, accountId: null }))
     // Refresh tokens from real exchanges (rotating providers need one per refresh request).
     const refreshTokens = new Set<string>()
-    for (let i = 0; i < count / 2; i++) {
+    const extra = Array.from({ length: count }, () => issueAuthorizationCode(rt, codeFormat, client, redirectUri, [], { userId: 1, teamId: null, accountId: null }))
+    for (let i = 0; i < count; i++) {
       const response = await running.fakes.fetch(
         new Request(`${running.url}/${provider}${def.endpoints.token}`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ grant_type: 'authorization_code', code: codes.pop()!, redirect_uri: redirectUri, client_id: client.clientId, client_secret: client.clientSecret }),
+          body: new URLSearchParams({ grant_type: 'authorization_code', code: extra[i]!, redirect_uri: redirectUri, client_id: client.clientId, client_secret: client.clientSecret }),
         }),
       )
       const body = (await response!.json()) as { refresh_token?: string }

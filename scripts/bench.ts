@@ -32,12 +32,18 @@ async function startChild(kind: 'fakes' | 'bare'): Promise<{ child: ChildProcess
 
 type Req = { method: 'POST'; path: string; headers: Record<string, string>; body: string }
 
+/** One untimed second first (JIT warm-up, for the ceiling as for the fakes), then the measured run. */
 async function load(url: string, next: () => Req | undefined): Promise<{ rps: number; p99: number; errors: number; non2xx: number }> {
+  await run(url, next, 1)
+  return run(url, next, seconds)
+}
+
+async function run(url: string, next: () => Req | undefined, duration: number): Promise<{ rps: number; p99: number; errors: number; non2xx: number }> {
   const first = next()!
   const result = await autocannon({
     url,
     connections,
-    duration: seconds,
+    duration,
     requests: [
       {
         ...first,

@@ -108,8 +108,10 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
   const cookies = response.headers.getSetCookie()
   if (cookies.length) headers['set-cookie'] = cookies
   const text = (response as Response & { [TEXT_BODY]?: string })[TEXT_BODY]
-  const body = text !== undefined ? Buffer.from(text) : response.body ? Buffer.from(await response.arrayBuffer()) : undefined
-  if (body) headers['content-length'] = String(body.byteLength)
+  // A string body goes out in the same write as the headers (Node joins them); a Buffer would
+  // make it a writev of two chunks.
+  const body = text !== undefined ? text : response.body ? Buffer.from(await response.arrayBuffer()) : undefined
+  if (body !== undefined) headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength)
   res.writeHead(response.status, headers)
   res.end(body)
 }

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { type KeyObject, createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto'
 
 /**
  * Random bytes from a pool refilled 64 KiB at a time from the CSPRNG: one `randomBytes` call per
@@ -62,13 +62,24 @@ export function safeEqual(given: string, expected: string): boolean {
   return timingSafeEqual(a, b)
 }
 
+/** HMAC keys imported once per secret (importing the key on every signature was measurable). */
+const hmacKeys = new Map<string, KeyObject>()
+function hmacKey(secret: string): KeyObject {
+  let key = hmacKeys.get(secret)
+  if (!key) {
+    if (hmacKeys.size > 100) hmacKeys.clear()
+    hmacKeys.set(secret, (key = createSecretKey(Buffer.from(secret))))
+  }
+  return key
+}
+
 const JWT_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url')
 
 /** A compact HS256 JWT (RFC 7519), as `jsonwebtoken.sign(payload, secret)` writes it. */
 export function signJwtHs256(payload: Record<string, unknown>, secret: string): string {
   const header = JWT_HEADER
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url')
-  const signature = createHmac('sha256', secret).update(`${header}.${body}`).digest('base64url')
+  const signature = createHmac('sha256', hmacKey(secret)).update(`${header}.${body}`).digest('base64url')
   return `${header}.${body}.${signature}`
 }
 
@@ -80,7 +91,7 @@ export function verifyJwtHs256(token: string, secret: string, nowSeconds: number
   const parts = token.split('.')
   if (parts.length !== 3) return undefined
   const [header, body, signature] = parts as [string, string, string]
-  const expected = createHmac('sha256', secret).update(`${header}.${body}`).digest('base64url')
+  const expected = createHmac('sha256', hmacKey(secret)).update(`${header}.${body}`).digest('base64url')
   if (!safeEqual(signature, expected)) return undefined
   try {
     const head: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'))

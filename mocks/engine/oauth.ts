@@ -392,19 +392,28 @@ export function issueTokens(
   grant: { clientId: string; subject: GrantSubject; scopes: string[]; grantType: GrantType; withRefresh: boolean },
 ): IssuedTokens {
   const now = rt.clock.now()
-  const base = { clientId: grant.clientId, ...grant.subject, scopes: grant.scopes, issuedAt: now, grantType: grant.grantType, revokedAt: null, firstUsedAt: null, revokeOnFirstUse: [] }
-  const accessEntry: TokenEntry = { ...base, kind: 'access', expiresAt: now + formats.accessLifetimeSeconds * 1000, pair: null }
+  // Written out rather than spread: one object shape for every entry keeps the stores fast.
+  const entry = (kind: TokenEntry['kind'], expiresAt: number | null, pair: string | null): TokenEntry => ({
+    clientId: grant.clientId,
+    userId: grant.subject.userId,
+    teamId: grant.subject.teamId,
+    accountId: grant.subject.accountId,
+    kind,
+    scopes: grant.scopes,
+    issuedAt: now,
+    grantType: grant.grantType,
+    expiresAt,
+    revokedAt: null,
+    pair,
+    firstUsedAt: null,
+    revokeOnFirstUse: [],
+  })
+  const accessEntry = entry('access', now + formats.accessLifetimeSeconds * 1000, null)
   const access = formats.newAccessToken(accessEntry)
   let refresh: string | null = null
   let refreshEntry: TokenEntry | null = null
   if (grant.withRefresh) {
-    refreshEntry = {
-      ...base,
-      revokeOnFirstUse: [],
-      kind: 'refresh',
-      expiresAt: formats.refreshLifetimeSeconds === null ? null : now + formats.refreshLifetimeSeconds * 1000,
-      pair: access,
-    }
+    refreshEntry = entry('refresh', formats.refreshLifetimeSeconds === null ? null : now + formats.refreshLifetimeSeconds * 1000, access)
     refresh = formats.newRefreshToken(refreshEntry)
     accessEntry.pair = refresh
     rt.refreshTokens.set(refresh, refreshEntry, now)

@@ -259,7 +259,9 @@ export function createProviderApp<Data, Options>(
     }
     let response: Response
     try {
-      const read = await readBody(request, maxBody)
+      const buffered = (request as Request & { [BUFFERED_BODY]?: Uint8Array })[BUFFERED_BODY]
+      // The node adapter hands the body over already read: no await on that path.
+      const read = buffered ? (buffered.byteLength > maxBody ? 'too_large' : buffered) : await readBody(request, maxBody)
       if (read === 'too_large') throw new ProviderError(413, 'payload_too_large', 'Body exceeded 1mb limit')
       body = read
       if (!route) throw new ProviderError(404, 'not_found', 'Not Found')
