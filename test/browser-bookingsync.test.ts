@@ -3,39 +3,12 @@
  * required" → pick a user → Authorize → back at the app, which exchanges the code; Deny; the
  * out-of-band flow (read the code off the page, paste it into the app); an unknown client.
  */
-import type { Browser, BrowserContext } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunningServer } from '../mocks/server.ts'
-import { type TestApp, launchChromium, screenshot, startFakeServer, startTestApp, text, visible } from './browser-helpers.ts'
+import { describe, expect, it } from 'vitest'
+import { browserSuite, screenshot, text, visible } from './browser-helpers.ts'
 
-let browser: Browser
-let server: RunningServer
-const apps: TestApp[] = []
-const contexts: BrowserContext[] = []
-
-beforeAll(async () => {
-  browser = await launchChromium() // fails the file (not skips it) when Chromium is missing
-  server = await startFakeServer()
-})
-
-afterAll(async () => {
-  await Promise.all(contexts.map((c) => c.close()))
-  await browser?.close()
-  await Promise.all(apps.map((a) => a.close()))
-  await server?.close()
-})
-
-async function app(clientId: string, oob = false): Promise<TestApp> {
-  const a = await startTestApp({ server, provider: 'bookingsync', clientId, clientSecret: `${clientId}-secret`, scope: 'public rentals_read bookings_read', oob })
-  apps.push(a)
-  return a
-}
-
-async function newPage() {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 900 } })
-  contexts.push(context)
-  return { context, page: await context.newPage() }
-}
+const suite = browserSuite('bookingsync', 'public rentals_read bookings_read')
+const app = (clientId: string, oob = false) => suite.app(clientId, { oob })
+const newPage = () => suite.page()
 
 describe('BookingSync in a browser', () => {
   it('Connect → consent → choose a user → Authorize → the app exchanges the code', async () => {
@@ -74,7 +47,7 @@ describe('BookingSync in a browser', () => {
   it('out-of-band: Authorize → the code page → copy the code → paste it into the app, which exchanges it', async () => {
     const a = await app('browser-bookingsync-oob', true)
     const { context, page } = await newPage()
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.server.url })
     await page.goto(a.url)
     await page.click('#connect')
     await page.click('#allow')
@@ -98,7 +71,7 @@ describe('BookingSync in a browser', () => {
 
   it('an unknown client gets "An error has occurred", and the browser stays on the authorize URL', async () => {
     const { page } = await newPage()
-    const url = `${server.url}/bookingsync/oauth/authorize?client_id=nobody&redirect_uri=${encodeURIComponent('http://127.0.0.1:9/callback')}&response_type=code&state=s`
+    const url = `${suite.server.url}/bookingsync/oauth/authorize?client_id=nobody&redirect_uri=${encodeURIComponent('http://127.0.0.1:9/callback')}&response_type=code&state=s`
     const answer = await page.goto(url)
     expect(answer?.status()).toBe(401)
     expect(page.url()).toBe(url)

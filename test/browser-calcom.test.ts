@@ -3,39 +3,12 @@
  * → pick a user and a team → Allow → back at the app with a code it exchanges; Go back; an
  * unknown client; the consent form with JavaScript disabled; the index page at `/`.
  */
-import { type Browser, type BrowserContext } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunningServer } from '../mocks/server.ts'
-import { type TestApp, launchChromium, screenshot, startFakeServer, startTestApp, text, visible } from './browser-helpers.ts'
+import { describe, expect, it } from 'vitest'
+import { browserSuite, screenshot, text, visible } from './browser-helpers.ts'
 
-let browser: Browser
-let server: RunningServer
-const apps: TestApp[] = []
-const contexts: BrowserContext[] = []
-
-beforeAll(async () => {
-  browser = await launchChromium() // fails the file (not skips it) when Chromium is missing
-  server = await startFakeServer()
-})
-
-afterAll(async () => {
-  await Promise.all(contexts.map((c) => c.close()))
-  await browser?.close()
-  await Promise.all(apps.map((a) => a.close()))
-  await server?.close()
-})
-
-async function app(clientId: string, logo?: string): Promise<TestApp> {
-  const a = await startTestApp({ server, provider: 'calcom', clientId, clientSecret: `${clientId}-secret`, scope: 'READ_BOOKING,READ_PROFILE', logo })
-  apps.push(a)
-  return a
-}
-
-async function newPage(options: { javaScriptEnabled?: boolean } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 900 }, ...options })
-  contexts.push(context)
-  return context.newPage()
-}
+const suite = browserSuite('calcom', 'READ_BOOKING,READ_PROFILE')
+const app = (clientId: string, logo?: string) => suite.app(clientId, { logo })
+const newPage = async (options: { javaScriptEnabled?: boolean } = {}) => (await suite.page(options)).page
 
 describe('cal.com in a browser', () => {
   it('Connect → consent → choose a user and a team → Allow → the app exchanges the code', async () => {
@@ -74,7 +47,7 @@ describe('cal.com in a browser', () => {
 
   it('an unknown client gets the error page, and the browser stays on the authorize URL', async () => {
     const page = await newPage()
-    const url = `${server.url}/calcom/auth/oauth2/authorize?client_id=nobody&redirect_uri=${encodeURIComponent('http://127.0.0.1:9/callback')}&state=s`
+    const url = `${suite.server.url}/calcom/auth/oauth2/authorize?client_id=nobody&redirect_uri=${encodeURIComponent('http://127.0.0.1:9/callback')}&state=s`
     const answer = await page.goto(url)
     expect(answer?.status()).toBe(400)
     expect(page.url()).toBe(url)
@@ -102,15 +75,15 @@ describe('cal.com in a browser', () => {
 
   it('the index page at / lists every provider with a working "try it" link', async () => {
     const page = await newPage()
-    await page.goto(server.url)
+    await page.goto(suite.server.url)
     expect(await text(page, 'h1')).toBe('oauth-fakes')
     for (const id of ['calcom', 'bookingsync', 'zapier']) expect(await visible(page, `#try-${id}`)).toBe(true)
     expect(await text(page, 'body')).toContain('calcom-demo-secret')
     await screenshot(page, 'index')
     await page.click('#try-calcom')
     expect(await text(page, 'h1')).toBe('Demo App would like access to your Cal.com account')
-    const json = (await (await fetch(server.url, { headers: { accept: 'application/json' } })).json()) as { providers: Array<{ id: string }>; admin: string }
+    const json = (await (await fetch(suite.server.url, { headers: { accept: 'application/json' } })).json()) as { providers: Array<{ id: string }>; admin: string }
     expect(json.providers.map((p) => p.id)).toEqual(['calcom', 'bookingsync', 'zapier'])
-    expect(json.admin).toBe(`${server.url}/__admin`)
+    expect(json.admin).toBe(`${suite.server.url}/__admin`)
   })
 })

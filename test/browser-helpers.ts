@@ -10,7 +10,8 @@ import { mkdir } from 'node:fs/promises'
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { type Browser, type Page, chromium } from 'playwright-core'
+import { type Browser, type BrowserContext, type BrowserContextOptions, type Page, chromium } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 import type { ProviderId } from '../mocks/engine/controls.ts'
 import { escapeHtml } from '../mocks/engine/http.ts'
 import { type RunningServer, describeProvider, startServer } from '../mocks/server.ts'
@@ -155,4 +156,41 @@ export async function text(page: Page, selector: string): Promise<string> {
 /** Whether the first element matching `selector` is visible now. */
 export function visible(page: Page, selector: string): Promise<boolean> {
   return page.locator(selector).first().isVisible()
+}
+
+/**
+ * One browser and one fake server per test file, started in `beforeAll` and closed (with every
+ * context and test app made through the suite) in `afterAll`. Fails the file, not skips it, when
+ * Chromium is missing.
+ */
+export function browserSuite(provider: ProviderId, scope: string) {
+  let browser: Browser | undefined
+  let server: RunningServer | undefined
+  const closers: Array<() => Promise<unknown>> = []
+  beforeAll(async () => {
+    browser = await launchChromium()
+    server = await startFakeServer()
+  })
+  afterAll(async () => {
+    await Promise.all(closers.map((close) => close()))
+    await browser?.close()
+    await server?.close()
+  })
+  return {
+    get server(): RunningServer {
+      return server!
+    },
+    /** A test app registered as a client of the fake, closed after the file. */
+    async app(clientId: string, options: Partial<Omit<TestAppOptions, 'server' | 'provider' | 'clientId'>> = {}): Promise<TestApp> {
+      const app = await startTestApp({ server: server!, provider, clientId, clientSecret: `${clientId}-secret`, scope, ...options })
+      closers.push(() => app.close())
+      return app
+    },
+    /** A fresh browser context (no cookies from other tests) and a page in it. */
+    async page(options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page }> {
+      const context = await browser!.newContext({ viewport: { width: 1000, height: 900 }, ...options })
+      closers.push(() => context.close())
+      return { context, page: await context.newPage() }
+    },
+  }
 }

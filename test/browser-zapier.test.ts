@@ -2,39 +2,12 @@
  * Zapier in a real browser (Chromium via playwright-core): Connect → consent → pick a user →
  * Allow → back at the app, which exchanges the code; Deny; an unknown client.
  */
-import type { Browser, BrowserContext } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunningServer } from '../mocks/server.ts'
-import { type TestApp, launchChromium, screenshot, startFakeServer, startTestApp, text } from './browser-helpers.ts'
+import { describe, expect, it } from 'vitest'
+import { browserSuite, screenshot, text } from './browser-helpers.ts'
 
-let browser: Browser
-let server: RunningServer
-const apps: TestApp[] = []
-const contexts: BrowserContext[] = []
-
-beforeAll(async () => {
-  browser = await launchChromium() // fails the file (not skips it) when Chromium is missing
-  server = await startFakeServer()
-})
-
-afterAll(async () => {
-  await Promise.all(contexts.map((c) => c.close()))
-  await browser?.close()
-  await Promise.all(apps.map((a) => a.close()))
-  await server?.close()
-})
-
-async function app(clientId: string): Promise<TestApp> {
-  const a = await startTestApp({ server, provider: 'zapier', clientId, clientSecret: `${clientId}-secret`, scope: 'profile zap connection:read' })
-  apps.push(a)
-  return a
-}
-
-async function newPage() {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 900 } })
-  contexts.push(context)
-  return context.newPage()
-}
+const suite = browserSuite('zapier', 'profile zap connection:read')
+const app = (clientId: string) => suite.app(clientId)
+const newPage = async () => (await suite.page()).page
 
 describe('Zapier in a browser', () => {
   it('Connect → consent → choose a user → Allow → the app exchanges the code', async () => {
@@ -69,7 +42,7 @@ describe('Zapier in a browser', () => {
 
   it('an unknown client gets the error page, and the browser stays on the authorize URL', async () => {
     const page = await newPage()
-    const url = `${server.url}/zapier/v2/authorize?client_id=nobody&redirect_uri=${encodeURIComponent('http://127.0.0.1:9/callback')}&response_type=code&state=s`
+    const url = `${suite.server.url}/zapier/v2/authorize?client_id=nobody&redirect_uri=${encodeURIComponent('http://127.0.0.1:9/callback')}&response_type=code&state=s`
     const answer = await page.goto(url)
     expect(answer?.status()).toBe(400)
     expect(page.url()).toBe(url)
