@@ -4,13 +4,8 @@ import { calcomDemoClient as demo } from '../fixtures/calcom.ts'
 import { randomBase64url, verifyJwtHs256 } from '../mocks/engine/crypto.ts'
 import { calcomDefaultOptions } from '../mocks/providers/calcom/profile.ts'
 import { type Harness, type HarnessFakesOptions, describeModes, form, locationParams } from './harness.ts'
+import { TOKEN, REFRESH, ME, redirectUri, client, authorizeUrl, decide, getCode } from './calcom-helpers.ts'
 
-const AUTH = '/auth/oauth2/authorize'
-const TOKEN = '/api/auth/oauth/token'
-const REFRESH = '/api/auth/oauth/refreshToken'
-const ME = '/api/auth/oauth/me'
-const redirectUri = demo.redirectUris[0]!
-const client = { client_id: demo.clientId, client_secret: demo.clientSecret }
 const V2: { fakesOptions: HarnessFakesOptions } = { fakesOptions: { options: { calcom: { profile: 'v2' } } } }
 const PUBLIC_ID = 'spa-client'
 
@@ -20,26 +15,8 @@ function pkcePair(): { verifier: string; challenge: string } {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') }
 }
 
-function authorizeUrl(h: Harness, extra: Record<string, string> = {}): string {
-  const q = new URLSearchParams({ client_id: demo.clientId, redirect_uri: redirectUri, state: 'st4te', scope: 'READ_BOOKING,READ_PROFILE', ...extra })
-  return `${h.url('calcom', AUTH)}?${q}`
-}
 
-/** The consent form's Allow, with every authorize parameter re-posted (as the page's hidden fields do). */
-function decide(h: Harness, fields: Record<string, string> = {}): Promise<Response> {
-  return h.fetch(
-    h.url('calcom', AUTH),
-    form({ client_id: demo.clientId, redirect_uri: redirectUri, state: 'st4te', scope: 'READ_BOOKING,READ_PROFILE', user_id: '1', subject: '1:personal', decision: 'allow', ...fields }),
-  )
-}
 
-async function getCode(h: Harness, fields: Record<string, string> = {}): Promise<string> {
-  const approved = await decide(h, fields)
-  expect(approved.status).toBe(302)
-  const code = locationParams(approved).get('code')
-  expect(code, approved.headers.get('location') ?? '').toBeTruthy()
-  return code!
-}
 
 function post(h: Harness, path: string, body: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
   const init = form(body)

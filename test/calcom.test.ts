@@ -3,32 +3,11 @@ import { calcomDemoClient as demo, calcomUsers } from '../fixtures/calcom.ts'
 import { verifyJwtHs256 } from '../mocks/engine/crypto.ts'
 import { calcomDefaultOptions } from '../mocks/providers/calcom/profile.ts'
 import { type Harness, describeModes, form, locationParams } from './harness.ts'
+import { AUTH, TOKEN, REFRESH, ME, BOOKINGS, redirectUri, client, authorizeUrl, decide, getCode } from './calcom-helpers.ts'
 
-const AUTH = '/auth/oauth2/authorize'
-const TOKEN = '/api/auth/oauth/token'
-const REFRESH = '/api/auth/oauth/refreshToken'
-const ME = '/api/auth/oauth/me'
-const BOOKINGS = '/api/integrations/zapier/listBookings'
-const redirectUri = demo.redirectUris[0]!
-const client = { client_id: demo.clientId, client_secret: demo.clientSecret }
 
-function authorizeUrl(h: Harness, extra: Record<string, string> = {}): string {
-  const q = new URLSearchParams({ client_id: demo.clientId, redirect_uri: redirectUri, state: 'st4te', scope: 'READ_BOOKING,READ_PROFILE', ...extra })
-  return `${h.url('calcom', AUTH)}?${q}`
-}
 
-function decide(h: Harness, fields: Record<string, string> = {}): Promise<Response> {
-  return h.fetch(
-    h.url('calcom', AUTH),
-    form({ client_id: demo.clientId, redirect_uri: redirectUri, state: 'st4te', scope: 'READ_BOOKING,READ_PROFILE', user_id: '1', subject: '1:personal', decision: 'allow', ...fields }),
-  )
-}
 
-async function getCode(h: Harness, fields: Record<string, string> = {}): Promise<string> {
-  const approved = await decide(h, fields)
-  expect(approved.status).toBe(302)
-  return locationParams(approved).get('code')!
-}
 
 function exchange(h: Harness, code: string, extra: Record<string, string> = {}): Promise<Response> {
   return h.fetch(h.url('calcom', TOKEN), form({ code, ...client, grant_type: 'authorization_code', redirect_uri: redirectUri, ...extra }))
