@@ -1,6 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { BUFFERED_BODY, TEXT_BODY } from '../engine/http.ts'
+import { BUFFERED_BODY, TEXT_BODY, lazyPrototype } from '../engine/http.ts'
 
 /** A web-standard handler; `undefined` means "not mine" (the next handler is tried, then 404). */
 export type FetchHandler = (request: Request) => Promise<Response | undefined>
@@ -75,22 +75,12 @@ function real(self: Light): Request {
   return self[REAL]
 }
 
-const lightPrototype: object = Object.create(Request.prototype)
-for (const key of ['body', 'bodyUsed', 'signal', 'cache', 'credentials', 'destination', 'integrity', 'keepalive', 'mode', 'redirect', 'referrer', 'referrerPolicy', 'duplex']) {
-  Object.defineProperty(lightPrototype, key, {
-    get(this: Light) {
-      return (real(this) as unknown as Record<string, unknown>)[key]
-    },
-  })
-}
-for (const key of ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text', 'clone']) {
-  Object.defineProperty(lightPrototype, key, {
-    value(this: Light, ...args: unknown[]) {
-      const r = real(this) as unknown as Record<string, (...a: unknown[]) => unknown>
-      return r[key]!.apply(r, args)
-    },
-  })
-}
+const lightPrototype = lazyPrototype(
+  Request.prototype,
+  ['body', 'bodyUsed', 'signal', 'cache', 'credentials', 'destination', 'integrity', 'keepalive', 'mode', 'redirect', 'referrer', 'referrerPolicy', 'duplex'],
+  ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text', 'clone'],
+  real,
+)
 
 function lightRequest(url: string, method: string, headers: Headers, body: Uint8Array): Request {
   const light = Object.create(lightPrototype) as Light

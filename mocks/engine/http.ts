@@ -44,21 +44,31 @@ function realResponse(self: LightResponse): Response {
   return self[REAL_RESPONSE]
 }
 
-const lightResponsePrototype: object = Object.create(Response.prototype)
-for (const key of ['body', 'bodyUsed']) {
-  Object.defineProperty(lightResponsePrototype, key, {
-    get(this: LightResponse) {
-      return (realResponse(this) as unknown as Record<string, unknown>)[key]
-    },
-  })
-}
-for (const key of ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text', 'clone']) {
-  Object.defineProperty(lightResponsePrototype, key, {
-    value(this: LightResponse, ...args: unknown[]) {
-      const real = realResponse(this) as unknown as Record<string, (...a: unknown[]) => unknown>
-      return real[key]!.apply(real, args)
-    },
-  })
+const lightResponsePrototype = lazyPrototype(Response.prototype, ['body', 'bodyUsed'], ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text', 'clone'], realResponse)
+
+/**
+ * A prototype that is a `base` (so `instanceof` holds) whose listed getters and methods are
+ * answered by the real object `materialize` builds on first use. The light Request of the node
+ * adapter and the light Response here are made with it.
+ */
+export function lazyPrototype<Self>(base: object, getters: readonly string[], methods: readonly string[], materialize: (self: Self) => object): object {
+  const proto: object = Object.create(base)
+  for (const key of getters) {
+    Object.defineProperty(proto, key, {
+      get(this: Self) {
+        return (materialize(this) as Record<string, unknown>)[key]
+      },
+    })
+  }
+  for (const key of methods) {
+    Object.defineProperty(proto, key, {
+      value(this: Self, ...args: unknown[]) {
+        const real = materialize(this) as Record<string, (...a: unknown[]) => unknown>
+        return real[key]!.apply(real, args)
+      },
+    })
+  }
+  return proto
 }
 
 /** A JSON answer; `contentType` lets BookingSync say `application/vnd.api+json; charset=utf-8`. */
