@@ -11,4 +11,6 @@ if (!(command in scripts) || command === '--help' || command === '-h') {
 }
 process.argv = [process.argv[0], process.argv[1], ...rest]
 register()
-await import(new URL(scripts[command], import.meta.url).href)
+const module = await import(new URL(scripts[command], import.meta.url).href)
+// The conformance CLI exports `main` (it runs itself only as the entry script).
+if (typeof module.main === 'function') process.exit(await module.main(rest))

@@ -48,6 +48,24 @@ describe('npm start', () => {
   })
 })
 
+describe('npx oauth-fakes (scripts/cli.mjs)', () => {
+  const cli = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, ['scripts/cli.mjs', ...args], { stdio: ['ignore', 'pipe', 'ignore'] })
+      let stdout = ''
+      child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+      child.once('exit', (code) => resolve({ code, stdout }))
+    })
+
+  it('conform runs the conformance suite (exit 0 for the reference client, 2 for a usage error)', async () => {
+    const ok = await cli(['conform', '--provider', 'zapier', '--client', 'node fixtures/clients/reference.mjs'])
+    expect(ok.stdout).toMatch(/conformance: \d+ passed, 0 failed/)
+    expect(ok.code).toBe(0)
+    expect((await cli(['conform', '--provider', 'nope', '--client', 'x'])).code).toBe(2)
+    expect((await cli(['frobnicate'])).code).toBe(2)
+  })
+})
+
 describe('the standalone server', () => {
   let server: RunningServer
   beforeAll(async () => {
