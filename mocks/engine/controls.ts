@@ -19,9 +19,9 @@ export interface RecordedRequest {
   path: string
   query: Record<string, string | string[]>
   headers: Record<string, string>
-  /** The raw body as text ('' when there was none); at most 64 KiB of it. */
+  /** The raw body as text ('' when there was none); at most 16 KiB of it. */
   body: string
-  /** Extension: `true` when `body` was cut at 64 KiB. */
+  /** Extension: `true` when `body` was cut at 16 KiB. */
   bodyTruncated: boolean
   status: number
   /** ISO time on the fakes' clock. */

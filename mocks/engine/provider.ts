@@ -280,7 +280,7 @@ export function createProviderApp<Data, Options>(
       if (!(error instanceof ProviderError)) console.error(`[oauth-fakes:${def.id}] ${method} ${where.path}:`, error)
       response = renderSafely(() => (route?.renderError ?? def.renderError)(providerError, ctx), providerError)
     }
-    // Bounded: ten thousand 1 MiB bodies would be 10 GB, so only the first 64 KiB are kept.
+    // Bounded: ten thousand 1 MiB bodies would be 10 GB, so only the first 16 KiB are kept (at most ~160 MB for a full log).
     const logged = body.byteLength > LOGGED_BODY_BYTES ? Buffer.from(body.subarray(0, LOGGED_BODY_BYTES)) : body
     const at = services.clock.now()
     const status = response.status
@@ -302,7 +302,7 @@ export function createProviderApp<Data, Options>(
 }
 
 /** The request log keeps at most this much of each body. */
-export const LOGGED_BODY_BYTES = 64 * 1024
+export const LOGGED_BODY_BYTES = 16 * 1024
 
 /** An error answer that cannot itself fail: a renderer that throws falls back to a plain 500. */
 function renderSafely(render: () => Response, error: ProviderError): Response {
