@@ -1,6 +1,6 @@
 /**
  * Child process of `npm run bench`: one server to measure, on 127.0.0.1 and a free port.
- *   bench-server.ts fakes  → the standalone fakes, with codes and refresh tokens issued ahead
+ *   bench-server.ts fakes N [provider] → the standalone fakes, with N codes and refresh tokens issued ahead
  *                            (codes are single use and BookingSync/Zapier refresh tokens rotate,
  *                            so every request under load needs its own)
  *   bench-server.ts bare   → the ceiling: a bare node:http server doing the minimum a token
@@ -38,7 +38,10 @@ if (kind === 'bare') {
 } else {
   const running = await startServer({ port: 0 })
   const grants: Record<string, { codes: string[]; refreshTokens: string[]; redirectUri: string }> = {}
-  for (const provider of running.fakes.providers as ProviderId[]) {
+  // One provider per process (argv[4]): each run starts on a fresh heap, unaffected by the
+  // tokens earlier runs left behind.
+  const only = process.argv[4] as ProviderId | undefined
+  for (const provider of (running.fakes.providers as ProviderId[]).filter((p) => !only || p === only)) {
     const rt = running.fakes.runtime(provider)
     const client = running.fakes.demoClient(provider)
     const redirectUri = client.redirectUris.find((u) => u.startsWith('http'))!
