@@ -118,10 +118,8 @@ export function createFakes(options: FakesOptions = {}): Fakes {
     clock,
     providers: ids,
     async fetch(request) {
-      for (const { app } of entries.values()) {
-        const response = await app(request)
-        if (response) return response
-      }
+      const url = new URL(request.url)
+      for (const { app } of entries.values()) if (app.serves(url)) return app(request)
       return undefined
     },
     app: (p) => entry(p).app,

@@ -115,6 +115,7 @@ function indexApp(fakes: Fakes): FetchHandler {
 /** Starts the standalone server. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const fakes = createFakes({ ...options, mount: 'prefixes' })
-  const running = await listen([indexApp(fakes), createAdminApp(fakes), (r) => fakes.fetch(r)], { port: options.port ?? 4010, host: options.host ?? '127.0.0.1' })
+  // The providers first: token requests are what the server answers most.
+  const running = await listen([(r) => fakes.fetch(r), createAdminApp(fakes), indexApp(fakes)], { port: options.port ?? 4010, host: options.host ?? '127.0.0.1' })
   return { fakes, url: running.url, close: running.close }
 }

@@ -134,7 +134,10 @@ export function defineProvider<Data, Options>(def: ProviderDefinition<Data, Opti
 }
 
 /** A provider as one web-standard function. `undefined` means "not one of my URLs". */
-export type ProviderApp = (request: Request) => Promise<Response | undefined>
+export type ProviderApp = ((request: Request) => Promise<Response | undefined>) & {
+  /** Whether this provider serves `url` (synchronous: a dispatcher asks before awaiting the app). */
+  serves(url: URL): boolean
+}
 
 interface CompiledRoute {
   route: Route
@@ -218,7 +221,7 @@ export function createProviderApp<Data, Options>(
     return undefined
   }
 
-  return async function handle(request: Request): Promise<Response | undefined> {
+  async function handle(request: Request): Promise<Response | undefined> {
     const url = new URL(request.url)
     const where = matchBase(url)
     if (!where) return undefined
@@ -299,6 +302,7 @@ export function createProviderApp<Data, Options>(
     }))
     return response
   }
+  return Object.assign(handle, { serves: (url: URL) => matchBase(url) !== undefined })
 }
 
 /** The request log keeps at most this much of each body. */
