@@ -167,6 +167,7 @@ describeModes('BookingSync out-of-band flow', (h) => {
 
     const page = await h.fetch(location)
     expect(page.status).toBe(200)
+    expect(page.headers.get('x-frame-options')).toBe('DENY')
     const html = await page.text()
     expect(html).toContain('<h1>Authorization code:</h1>')
     const code = /<code id="authorization_code">([^<]+)<\/code>/.exec(html)![1]!

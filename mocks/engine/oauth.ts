@@ -81,8 +81,6 @@ export interface AuthorizeProfile<Data> {
   check?(params: Params): { error: AuthorizeErrorCode; description?: string } | undefined
   /** Query parameters of an error redirect (deny, invalid_scope, unsupported_response_type, …). */
   errorParams(code: AuthorizeErrorCode, state: string | undefined, description?: string): Record<string, string | undefined>
-  /** Headers on every authorize answer (BookingSync: `X-Frame-Options: DENY`). */
-  headers?: HeaderMap
   users(data: Data): Array<{ id: number; label: string }>
   /**
    * The grant subjects a user may choose on the consent page; the first is the default (and what
@@ -111,9 +109,7 @@ export async function handleAuthorizationRequest<Data>(
   profile: AuthorizeProfile<Data>,
   ctx: RequestContext,
 ): Promise<Response> {
-  const answer = await authorizationDecision(rt, profile, ctx)
-  if (profile.headers) for (const [k, v] of Object.entries(profile.headers)) answer.headers.set(k, v)
-  return answer
+  return authorizationDecision(rt, profile, ctx)
 }
 
 async function authorizationDecision<Data>(

@@ -43,6 +43,12 @@ export function initial(name: string): string {
   return ([...name.trim()][0] ?? '?').toUpperCase()
 }
 
+/** A client's logo as consent pages show it: the inline image, else the generated initial (style `.logo`). */
+export function clientLogo(client: { name: string; logo: string | null }): RawHtml {
+  const src = inlineLogo(client.logo)
+  return src ? page`<div class="logo"><img src="${src}" alt=""></div>` : page`<div class="logo" aria-hidden="true">${initial(client.name)}</div>`
+}
+
 /** A client's logo when it is an inline image (`data:image/…`); anything else is never loaded. */
 export function inlineLogo(logo: string | null): string | undefined {
   return logo && /^data:image\/(png|gif|jpe?g|webp|svg\+xml)[;,]/i.test(logo) ? logo : undefined

@@ -99,6 +99,8 @@ export interface Route {
   endpoint?: ControlEndpoint | ((ctx: RequestContext) => Promise<ControlEndpoint>)
   /** The answer to a method not in `methods` (default: the provider's 405). */
   wrongMethod?: () => ProviderError
+  /** Headers on every answer of this route, errors included (BookingSync's `X-Frame-Options: DENY`). */
+  headers?: Readonly<Record<string, string>>
   /** This route's own error shape, when it differs from the provider's default. */
   renderError?: (error: ProviderError, ctx: RequestContext) => Response
   handle(ctx: RequestContext): Promise<Response> | Response
@@ -283,6 +285,7 @@ export function createProviderApp<Data, Options>(
       if (!(error instanceof ProviderError)) console.error(`[oauth-fakes:${def.id}] ${method} ${where.path}:`, error)
       response = renderSafely(() => (route?.renderError ?? def.renderError)(providerError, ctx), providerError)
     }
+    if (route?.headers) for (const [k, v] of Object.entries(route.headers)) response.headers.set(k, v)
     // Bounded: ten thousand 1 MiB bodies would be 10 GB, so only the first 16 KiB are kept (at most ~160 MB for a full log).
     const logged = body.byteLength > LOGGED_BODY_BYTES ? Buffer.from(body.subarray(0, LOGGED_BODY_BYTES)) : body
     const at = services.clock.now()

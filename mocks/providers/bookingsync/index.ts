@@ -86,14 +86,13 @@ function renderApiError(error: ProviderError): Response {
   return apiErrorResponse(error.status, error.code === 'fault' && error.description ? error.description : snake(error.status))
 }
 
-/** Authorize answers: Doorkeeper's error page, or the JSON of an injected fault; always X-Frame-Options. */
+/** Authorize answers: Doorkeeper's error page, or the JSON of an injected fault (X-Frame-Options comes from the route). */
 function renderAuthorizeError(options: BookingsyncOptions, error: ProviderError): Response {
   let response: Response
   if (error.code === 'not_found') response = bookingsyncNotFoundPage()
   else if (error.code === 'server_error' || error.code === 'temporarily_unavailable' || error.code === 'invalid_request' || error.code === 'invalid_client') {
     response = renderDoorkeeperError(options, error)
   } else response = bookingsyncErrorPage(error.description ?? reasonPhrase(error.status), error.status)
-  for (const [k, v] of Object.entries(FRAME_HEADERS)) response.headers.set(k, v)
   return response
 }
 
@@ -134,7 +133,6 @@ const authorizeProfile: AuthorizeProfile<BookingsyncData> = {
   // "the account owner approves once; later authorizations of the same client pass without user action"
   skipApprovedConsent: true,
   errorParams: (code, state) => ({ error: code, error_description: P.descriptions[code], state }),
-  headers: FRAME_HEADERS,
   users: (data) => data.users().map((u) => ({ id: u.id, label: `${u.name} (${u.email})` })),
   // One choice per account the user may authorize for; `account_id` pre-selects (puts first) its account.
   choices(data, userId, params) {
@@ -167,9 +165,7 @@ function authorize(rt: Rt, ctx: RequestContext): Promise<Response> {
 /** `GET /oauth/authorize/native?code=…` and the older `GET /oauth/authorize/<code>`. */
 function codePage(ctx: RequestContext): Response {
   const code = ctx.routeParams.code ?? ctx.url.searchParams.get('code') ?? ''
-  const page = bookingsyncCodePage(code)
-  for (const [k, v] of Object.entries(FRAME_HEADERS)) page.headers.set(k, v)
-  return page
+  return bookingsyncCodePage(code)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -427,11 +423,12 @@ export const bookingsync = defineProvider<BookingsyncData, BookingsyncOptions>({
         path: P.paths.authorize,
         endpoint: 'authorize',
         wrongMethod: noRoute,
+        headers: FRAME_HEADERS,
         renderError: (error) => renderAuthorizeError(rt.options, error),
         handle: (ctx) => authorize(rt, ctx),
       },
-      { methods: ['GET'], path: P.paths.native, wrongMethod: noRoute, renderError: (error) => renderAuthorizeError(rt.options, error), handle: codePage },
-      { methods: ['GET'], path: P.paths.nativeLegacy, wrongMethod: noRoute, renderError: (error) => renderAuthorizeError(rt.options, error), handle: codePage },
+      { methods: ['GET'], path: P.paths.native, wrongMethod: noRoute, headers: FRAME_HEADERS, renderError: (error) => renderAuthorizeError(rt.options, error), handle: codePage },
+      { methods: ['GET'], path: P.paths.nativeLegacy, wrongMethod: noRoute, headers: FRAME_HEADERS, renderError: (error) => renderAuthorizeError(rt.options, error), handle: codePage },
       {
         methods: ['POST'],
         path: P.paths.token,

@@ -1,7 +1,6 @@
-import type { Client } from '../../engine/clients.ts'
 import { type HeaderMap, type RawHtml, html, page, raw } from '../../engine/http.ts'
 import type { ConsentView } from '../../engine/oauth.ts'
-import { consentForm, htmlDocument, initial, inlineLogo } from '../../engine/pages.ts'
+import { clientLogo, consentForm, htmlDocument } from '../../engine/pages.ts'
 import { bookingsyncProfile as P } from './profile.ts'
 
 // BookingSync's look: the blue top bar with the wordmark, a white panel on light grey, and
@@ -50,17 +49,13 @@ ${body}
   return html(htmlDocument({ title: `${title} | BookingSync`, style, body: full }), status, headers)
 }
 
-function logo(client: Client) {
-  const src = inlineLogo(client.logo)
-  return src ? page`<div class="logo"><img src="${src}" alt=""></div>` : page`<div class="logo" aria-hidden="true">${initial(client.name)}</div>`
-}
 
 /** Doorkeeper's `authorizations/new`, in BookingSync's look: the account choice and the scopes in words. */
 export function bookingsyncConsentPage(view: ConsentView): Response {
   const body = page`<main>
 <div class="panel-heading"><h1>${P.words.consentTitle}</h1></div>
 <div class="panel-body">
-<div class="app">${logo(view.client)}<p class="lead">Authorize <strong>${view.client.name}</strong> to use your account?</p></div>
+<div class="app">${clientLogo(view.client)}<p class="lead">Authorize <strong>${view.client.name}</strong> to use your account?</p></div>
 <h2>This application will be able to:</h2>
 <ul class="scopes">
 ${view.scopes.map((s) => page`<li data-scope="${s}"><span>${P.scopeWords[s] ?? s}</span> <code>${s}</code></li>`)}

@@ -1,7 +1,6 @@
-import type { Client } from '../../engine/clients.ts'
 import { html, page } from '../../engine/http.ts'
 import type { ConsentView } from '../../engine/oauth.ts'
-import { consentForm, htmlDocument, initial, inlineLogo } from '../../engine/pages.ts'
+import { clientLogo, consentForm, htmlDocument } from '../../engine/pages.ts'
 import { calcomProfile } from './profile.ts'
 
 // cal.com's look: a grey "subtle" background, a white rounded card, near-black "brand" buttons,
@@ -38,10 +37,6 @@ footer{text-align:center;font-size:.75rem;color:#9ca3af;margin-top:1.5rem}`
 
 const wordmark = page`<div class="wordmark" aria-label="Cal.com"><span class="mark">C</span>Cal.com</div>`
 
-function logo(client: Client) {
-  const src = inlineLogo(client.logo)
-  return src ? page`<div class="logo"><img src="${src}" alt=""></div>` : page`<div class="logo" aria-hidden="true">${initial(client.name)}</div>`
-}
 
 /** "<app> would like access to your Cal.com account", the account/team selector, Allow / Go back. */
 export function calcomConsentPage(view: ConsentView): Response {
@@ -56,7 +51,7 @@ ${view.scopes.map((s) => page`<li data-scope="${s}">${calcomProfile.scopeWords[s
   const body = page`<div class="shell">
 ${wordmark}
 <main>
-${logo(view.client)}
+${clientLogo(view.client)}
 <h1>${name} would like access to your Cal.com account</h1>
 ${consentForm(view, { allow: 'Allow', deny: 'Go back', subject: 'Select account or team', user: 'Signed in as', mismatch: 'That account or team belongs to another user: pick one of the signed-in user’s.', note })}
 </main>

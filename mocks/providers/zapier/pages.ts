@@ -1,7 +1,6 @@
-import type { Client } from '../../engine/clients.ts'
 import { html, page } from '../../engine/http.ts'
 import type { ConsentView } from '../../engine/oauth.ts'
-import { consentForm, htmlDocument, initial, inlineLogo } from '../../engine/pages.ts'
+import { clientLogo, consentForm, htmlDocument } from '../../engine/pages.ts'
 import { zapierProfile as P } from './profile.ts'
 
 const orange = P.brandColor
@@ -38,10 +37,6 @@ button:focus-visible{outline:2px solid ${orange};outline-offset:2px}
 .error p#error-description{color:#3d3834;margin:0}
 footer{text-align:center;font-size:.75rem;color:#a39d96;margin-bottom:2rem}`
 
-function logo(client: Client) {
-  const src = inlineLogo(client.logo)
-  return src ? page`<div class="logo"><img src="${src}" alt=""></div>` : page`<div class="logo" aria-hidden="true">${initial(client.name)}</div>`
-}
 
 const header = page`<header><span class="brand" aria-label="Zapier"><b>_</b>zapier</span></header>`
 const footer = page`<footer>© Zapier Inc. · fake authorization server</footer>`
@@ -50,7 +45,7 @@ const footer = page`<footer>© Zapier Inc. · fake authorization server</footer>
 export function zapierConsentPage(view: ConsentView): Response {
   const name = view.client.name
   const body = page`${header}<main>
-<div class="logos">${logo(view.client)}<span class="dots" aria-hidden="true">&middot;&middot;&middot;</span><div class="logo zapier" aria-hidden="true">_z</div></div>
+<div class="logos">${clientLogo(view.client)}<span class="dots" aria-hidden="true">&middot;&middot;&middot;</span><div class="logo zapier" aria-hidden="true">_z</div></div>
 <h1>${name} is requesting access to your Zapier account</h1>
 <p class="sub">Powered by Zapier</p>
 <h2>${name} will be able to</h2>
