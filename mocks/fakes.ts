@@ -151,7 +151,8 @@ export function createFakes(options: FakesOptions = {}): Fakes {
       return { now: new Date(clock.now()).toISOString() }
     },
     setConsent(p, mode) {
-      for (const id of p === '*' ? ids : [entry(p) && p]) consentModes.set(id, mode)
+      if (p !== '*') entry(p) // throws for a provider that is not running
+      for (const id of p === '*' ? ids : [p]) consentModes.set(id, mode)
     },
     consent: (p) => services.consent(p),
     revoke: (p, clientId) => entry(p).rt.revokeClient(clientId),
