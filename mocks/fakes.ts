@@ -9,6 +9,7 @@ import {
   type RecordedRequest,
   RequestLog,
 } from './engine/controls.ts'
+import type { RequestLogLimits } from './engine/log.ts'
 import { type ProviderApp, type ProviderDefinition, type ProviderRuntime, createProviderApp, createRuntime } from './engine/provider.ts'
 import { PROVIDERS, type ProviderOptions } from './providers/index.ts'
 
@@ -23,10 +24,20 @@ export interface FakesOptions {
    * `{ calcom: 'https://cal.example.org' }`. Zapier has two hosts: `{ zapier: { api, auth } }`.
    */
   bases?: Partial<Record<ProviderId, string | Record<string, string>>>
-  /** `prefixes`: every provider under `/<id>` on whatever origin the request came to (the standalone server). */
+  /**
+   * `prefixes`: every provider under `<pathPrefix>/<id>` (the standalone server), on `origin`
+   * when given (the server's public URL: every absolute URL the fakes build starts with it),
+   * else on whatever origin the request came to.
+   */
   mount?: 'real-hosts' | 'prefixes'
-  /** Per-provider behaviour options (profiles), all off by default. */
+  /** With `mount: 'prefixes'`: the origin the providers are served on (`https://fakes.example:4010`). */
+  origin?: string
+  /** With `mount: 'prefixes'`: a path before `/<id>` (`/t/job-42` for a tenant). */
+  pathPrefix?: string
+  /** Per-provider behaviour options (profiles), all off by default; validated, unknown keys refused. */
   options?: { [P in keyof ProviderOptions]?: Partial<ProviderOptions[P]> }
+  /** Bounds of the request log (default 10,000 entries, 64 MiB). */
+  logLimits?: RequestLogLimits
   /** Request bodies above this many bytes are refused with 413 (default 1 MiB). */
   maxBodyBytes?: number
 }
@@ -69,6 +80,15 @@ export interface Fakes {
   revoke(provider: ProviderId, clientId: string): number
   injectFault(spec: FaultSpec): void
   requests(provider?: ProviderId): RecordedRequest[]
+  /** The request log itself: paging (`list({ after, limit })`), streaming, subscriptions. */
+  readonly log: RequestLog
+  /** A provider's effective options. */
+  options<P extends ProviderId>(provider: P): ProviderOptions[P]
+  /**
+   * Changes some of a provider's options at run time (validated; unknown keys refused) and
+   * returns the effective options. Issued codes and tokens stay as they are.
+   */
+  setOptions<P extends ProviderId>(provider: P, options: Partial<ProviderOptions[P]>): ProviderOptions[P]
   reset(): void
 }
 
@@ -83,7 +103,7 @@ export interface Fakes {
 export function createFakes(options: FakesOptions = {}): Fakes {
   const clock = options.clock ?? createClock()
   const clients = new ClientRegistry()
-  const log = new RequestLog()
+  const log = new RequestLog(options.logLimits)
   const faults = new Faults()
   const consentModes = new Map<ProviderId, ConsentMode>()
   const ids = options.providers ?? PROVIDER_IDS.filter((id) => PROVIDERS[id])
@@ -100,8 +120,9 @@ export function createFakes(options: FakesOptions = {}): Fakes {
     // The registry's definitions differ in their Data/Options types; here they are handled alike.
     const def = PROVIDERS[id] as unknown as ProviderDefinition | undefined
     if (!def) throw new Error(`unknown provider "${id}"`)
-    const rt = createRuntime(def, services, (options.options?.[id] ?? {}) as Partial<unknown>)
-    const bases = resolveBases(def, options.mount === 'prefixes' ? `/${id}` : options.bases?.[id])
+    const rt = createRuntime(def, services, parseOptions(def, id, options.options?.[id] ?? {}))
+    const prefix = `${(options.pathPrefix ?? '').replace(/\/+$/, '')}/${id}`
+    const bases = resolveBases(def, options.mount === 'prefixes' ? `${options.origin?.replace(/\/+$/, '') ?? ''}${prefix}` : options.bases?.[id])
     entries.set(id, { def, rt, app: createProviderApp(def, rt, services, bases), bases })
   }
   const entry = (p: ProviderId) => {
@@ -161,6 +182,14 @@ export function createFakes(options: FakesOptions = {}): Fakes {
       faults.inject(spec)
     },
     requests: (p) => log.list(p),
+    log,
+    options: (p) => entry(p).rt.options as ProviderOptions[typeof p],
+    setOptions(p, patch) {
+      const e = entry(p)
+      e.rt.options = parseOptions(e.def, p, { ...(e.rt.options as object), ...patch })
+      e.app.reconfigure()
+      return e.rt.options as ProviderOptions[typeof p]
+    },
     reset() {
       clock.reset()
       log.clear()
@@ -178,6 +207,22 @@ export function createFakes(options: FakesOptions = {}): Fakes {
     },
   }
   return fakes
+}
+
+/** A provider's options, validated by its schema; a bad value throws naming `options.<id>.<field>`. */
+export function parseOptions(def: ProviderDefinition, id: ProviderId, given: unknown): unknown {
+  const parsed = def.optionsSchema.safeParse(given)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]!
+  throw new OptionsError(`options.${id}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`)
+}
+
+/** Options a provider does not accept (`createFakes`, the config file, `POST /__admin/options`). */
+export class OptionsError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'OptionsError'
+  }
 }
 
 function resolveBases(def: ProviderDefinition, given: string | Record<string, string> | undefined): Record<string, string> {

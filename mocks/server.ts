@@ -1,29 +1,62 @@
 /**
- * The standalone server (contract §2): every provider under its prefix, the index at `/`,
- * the control API under `/__admin`.
+ * The standalone server (contract §2 and §6): every provider under its prefix, the index at `/`,
+ * the control API under `/__admin`, and tenants under `/t/<tenant>/…`.
+ *
+ * Every absolute URL the fakes build starts with the public URL (`publicUrl`, default
+ * `http://<host>:<port>`); request targets are resolved against it, never against the Host header,
+ * and a Host that does not name this server is refused. The control API answers loopback peers,
+ * and others only with `Authorization: Bearer <adminToken>`; a cross-site Origin is refused.
  */
+import { timingSafeEqual } from 'node:crypto'
+import { hostname, networkInterfaces } from 'node:os'
 import { createAdminApp } from './admin.ts'
-import { type FetchHandler, listen } from './adapters/node-http.ts'
+import { type ConnectionInfo, type FetchHandler, type NodeServerLimits, listen } from './adapters/node-http.ts'
 import type { ProviderId } from './engine/controls.ts'
+import { z } from 'zod'
 import { html, json, page } from './engine/http.ts'
 import { htmlDocument } from './engine/pages.ts'
 import { type Fakes, type FakesOptions, createFakes } from './fakes.ts'
+import { TENANT_NAME, TenantLimitError, type TenantOptions, Tenants } from './tenants.ts'
 
-export interface ServerOptions extends Omit<FakesOptions, 'mount' | 'bases'> {
+export interface ServerOptions extends Omit<FakesOptions, 'mount' | 'bases' | 'origin' | 'pathPrefix'> {
+  /** Default 4010; 0 picks a free port. */
   port?: number
+  /** Default 127.0.0.1. */
   host?: string
+  /**
+   * The URL clients reach the server at (`https://fakes.ci.example`): every absolute URL the fakes
+   * build (redirects, `Link` headers, the out-of-band page) starts with it, and its host is one the
+   * server answers to. Default `http://<host>:<port>`.
+   */
+  publicUrl?: string
+  /** Lets a non-loopback peer use the control API with `Authorization: Bearer <adminToken>`. */
+  adminToken?: string
+  /** More `Host` values the server answers to (`fakes.internal:4010`). */
+  allowedHosts?: readonly string[]
+  tenants?: TenantOptions
+  limits?: NodeServerLimits
+  /** Called with one line per answered request (`GET /calcom/… 200 1.2 ms`); default: none. */
+  onRequest?: (line: string) => void
+  /** Warnings at start (e.g. listening beyond loopback); default `console.warn`. */
+  warn?: (message: string) => void
 }
 
 export interface RunningServer {
+  /** The default tenant's fakes (the un-prefixed paths). */
   fakes: Fakes
+  tenants: Tenants
+  /** The public URL (no trailing slash). */
   url: string
+  /** Where the socket listens (`http://127.0.0.1:4010`). */
+  listenUrl: string
   close(): Promise<void>
 }
 
 /** What `GET /` lists for one provider. */
-export function describeProvider(fakes: Fakes, provider: ProviderId, origin: string) {
+export function describeProvider(fakes: Fakes, provider: ProviderId) {
   const def = fakes.definition(provider)
-  const base = `${origin}/${provider}`
+  const bases = fakes.bases(provider)
+  const base = Object.values(bases)[0]!
   const demo = fakes.demoClient(provider)
   return {
     id: provider,
@@ -31,6 +64,7 @@ export function describeProvider(fakes: Fakes, provider: ProviderId, origin: str
     baseUrl: base,
     endpoints: Object.fromEntries(Object.entries(def.endpoints).map(([k, path]) => [k, `${base}${path}`])),
     demoClient: { clientId: demo.clientId, clientSecret: demo.clientSecret, redirectUris: demo.redirectUris },
+    options: fakes.options(provider),
   }
 }
 
@@ -102,20 +136,181 @@ ${sections}
   return htmlDocument({ title: 'oauth-fakes', style: indexStyle, body })
 }
 
-function indexApp(fakes: Fakes): FetchHandler {
-  return async (request) => {
-    const url = new URL(request.url)
-    if (url.pathname !== '/') return undefined
-    const providers = fakes.providers.map((p) => describeProvider(fakes, p, url.origin))
-    if ((request.headers.get('accept') ?? '').includes('application/json')) return json({ providers, admin: `${url.origin}/__admin` })
-    return html(indexPage(providers, url.origin))
+function indexResponse(fakes: Fakes, request: Request, publicUrl: string): Response {
+  const providers = fakes.providers.map((p) => describeProvider(fakes, p))
+  if ((request.headers.get('accept') ?? '').includes('application/json')) {
+    const optionValues = Object.fromEntries(fakes.providers.map((p) => [p, optionsDescription(fakes, p)]))
+    return json({ providers, admin: `${publicUrl}/__admin`, options: optionValues })
   }
+  return html(indexPage(providers, publicUrl))
+}
+
+/** Each option of a provider with its allowed values and default (contract §6: `GET /` lists them). */
+function optionsDescription(fakes: Fakes, provider: ProviderId): Record<string, unknown> {
+  const schema = z.toJSONSchema(fakes.definition(provider).optionsSchema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, Record<string, unknown>> }
+  const out: Record<string, unknown> = {}
+  for (const [name, prop] of Object.entries(schema.properties ?? {})) {
+    out[name] = { ...(prop.enum ? { values: prop.enum } : { type: prop.type }), default: prop.default, ...(prop.description ? { description: prop.description } : {}) }
+  }
+  return out
+}
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/
+
+/** Whether the peer is this machine (the control API trusts it without a token). */
+export function isLoopback(address: string | undefined): boolean {
+  return address !== undefined && LOOPBACK.test(address)
+}
+
+/** `Host` header value → normalized `host[:port]` (default port dropped), or null for garbage. */
+function normalizeHost(value: string, protocol = 'http:'): string | null {
+  if (!value || /[\s/\\@?#]/.test(value)) return null
+  try {
+    return new URL(`${protocol}//${value}`).host
+  } catch {
+    return null
+  }
+}
+
+/** Every `Host` this server answers to. */
+function allowedHostSet(publicUrl: URL, host: string, port: number, extra: readonly string[]): Set<string> {
+  const names = new Set<string>()
+  const add = (h: string, protocol = 'http:') => {
+    const n = normalizeHost(h, protocol)
+    if (n) names.add(n)
+  }
+  add(publicUrl.host, publicUrl.protocol)
+  for (const name of ['localhost', '127.0.0.1', '[::1]']) add(`${name}:${port}`)
+  const wildcard = host === '0.0.0.0' || host === '::' || host === ''
+  if (!wildcard) add(`${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`)
+  else {
+    add(`${hostname()}:${port}`)
+    for (const list of Object.values(networkInterfaces())) {
+      for (const i of list ?? []) add(`${i.family === 'IPv6' ? `[${i.address.split('%')[0]}]` : i.address}:${port}`)
+    }
+  }
+  for (const h of extra) add(h)
+  return names
+}
+
+const refuse = (status: number, error: string) => json({ error }, status)
+
+function tokenMatches(given: string, expected: string): boolean {
+  const a = Buffer.from(given)
+  const b = Buffer.from(expected)
+  return a.byteLength === b.byteLength && timingSafeEqual(a, b)
 }
 
 /** Starts the standalone server. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const fakes = createFakes({ ...options, mount: 'prefixes' })
-  // The providers first: token requests are what the server answers most.
-  const running = await listen([(r) => fakes.fetch(r), createAdminApp(fakes), indexApp(fakes)], { port: options.port ?? 4010, host: options.host ?? '127.0.0.1' })
-  return { fakes, url: running.url, close: running.close }
+  const host = options.host ?? '127.0.0.1'
+  const warn = options.warn ?? ((m: string) => console.warn(m))
+  const { port: _port, host: _host, publicUrl: _publicUrl, adminToken, allowedHosts = [], tenants: tenantOptions, limits, onRequest, warn: _warn, ...fakesOptions } = options
+  // Known once listening (port 0 picks one): the fakes are created after `listen`, before the first request.
+  let publicUrl!: URL
+  let base = ''
+  let allowed!: Set<string>
+  let fakes!: Fakes
+  let tenants!: Tenants
+  const origins = () => new Set([publicUrl.origin, ...[...allowed].map((h) => `http://${h}`)])
+
+  function adminGuard(request: Request, connection: ConnectionInfo): Response | undefined {
+    const origin = request.headers.get('origin')
+    if (origin !== null && !origins().has(origin)) return refuse(403, `origin: the control API refuses cross-site requests (Origin ${origin})`)
+    const site = request.headers.get('sec-fetch-site')
+    if (site !== null && site !== 'same-origin' && site !== 'none') return refuse(403, `origin: the control API refuses ${site} requests`)
+    if (isLoopback(connection.remoteAddress)) return undefined
+    if (!adminToken) return refuse(403, 'authorization: the control API answers this machine only; set OAUTH_FAKES_ADMIN_TOKEN (or adminToken) to allow other peers')
+    const given = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get('authorization') ?? '')?.[1]
+    if (!given || !tokenMatches(given, adminToken)) {
+      return json({ error: 'authorization: a non-loopback peer needs Authorization: Bearer <admin token>' }, 401, { 'www-authenticate': 'Bearer realm="oauth-fakes admin"' })
+    }
+    return undefined
+  }
+
+  const adminApps = new WeakMap<Fakes, ReturnType<typeof createAdminApp>>()
+  const adminOf = (f: Fakes, prefix: string) => {
+    let app = adminApps.get(f)
+    if (!app) adminApps.set(f, (app = createAdminApp(f, prefix)))
+    return app
+  }
+
+  const handler: FetchHandler = async (request, connection) => {
+    const url = new URL(request.url)
+    const hostHeader = request.headers.get('host')
+    const hostOk = hostHeader !== null && allowed.has(normalizeHost(hostHeader) ?? '')
+    let path = url.pathname
+    if (base) {
+      if (path !== base && !path.startsWith(`${base}/`)) return refuse(404, 'not found')
+      path = path.slice(base.length) || '/'
+    }
+    const isAdmin = (p: string) => p === '/__admin' || p.startsWith('/__admin/')
+    if (!hostOk) {
+      // DNS rebinding and Host-based tricks: only names of this server are answered.
+      return isAdmin(path) || /^\/t\/[^/]+\/__admin(\/|$)/.test(path) ? refuse(403, `host: ${hostHeader ?? '(none)'} is not a name of this server`) : refuse(421, `host: ${hostHeader ?? '(none)'} is not a name of this server`)
+    }
+    const tenantMatch = /^\/t\/([^/]+)(\/.*)?$/.exec(path)
+    if (tenantMatch) {
+      const name = tenantMatch[1]!
+      const rest = tenantMatch[2] ?? '/'
+      if (!TENANT_NAME.test(name)) return refuse(400, 'tenant: must be 1-64 characters of A-Z a-z 0-9 . _ -')
+      if (isAdmin(rest)) {
+        const denied = adminGuard(request, connection)
+        if (denied) return denied
+        if (rest === '/__admin/reset' && request.method === 'POST') {
+          tenants.drop(name)
+          return json({ ok: true, tenant: name, dropped: true })
+        }
+      }
+      let tenantFakes: Fakes
+      try {
+        tenantFakes = tenants.get(name)
+      } catch (error) {
+        if (error instanceof TenantLimitError) return refuse(503, error.message)
+        throw error
+      }
+      if (isAdmin(rest)) return adminOf(tenantFakes, `${base}/t/${name}/__admin`)(request)
+      return (await tenantFakes.fetch(request)) ?? refuse(404, 'not found')
+    }
+    const served = await fakes.fetch(request)
+    if (served) return served
+    if (isAdmin(path)) {
+      const denied = adminGuard(request, connection)
+      if (denied) return denied
+      return adminOf(fakes, `${base}/__admin`)(request)
+    }
+    if (path === '/') return indexResponse(fakes, request, publicUrl.href.replace(/\/+$/, ''))
+    return undefined
+  }
+
+  const running = await listen([handler], {
+    ...limits,
+    port: options.port ?? 4010,
+    host,
+    origin: ({ host: h, port }) => {
+      publicUrl = new URL(options.publicUrl ?? `http://${h === '0.0.0.0' || h === '[::]' ? hostname() : h}:${port}`)
+      base = publicUrl.pathname.replace(/\/+$/, '')
+      allowed = allowedHostSet(publicUrl, host, port, allowedHosts)
+      const origin = publicUrl.origin
+      fakes = createFakes({ ...fakesOptions, mount: 'prefixes', origin, pathPrefix: base })
+      tenants = new Tenants((name) => createFakes({ ...fakesOptions, mount: 'prefixes', origin, pathPrefix: `${base}/t/${name}` }), tenantOptions)
+      return origin
+    },
+    onAnswer: onRequest ? (l) => onRequest(`${l.method} ${l.path} ${l.status} ${l.ms.toFixed(1)} ms`) : undefined,
+  })
+  if (!isLoopback(host === 'localhost' ? '127.0.0.1' : host)) {
+    warn(`oauth-fakes: listening on ${host}, beyond this machine: the fakes answer anyone who can reach ${running.url}. ${adminToken ? 'The control API needs the admin token from other peers.' : 'The control API answers this machine only (set OAUTH_FAKES_ADMIN_TOKEN to allow others).'}${options.publicUrl ? '' : ` Absolute URLs use ${publicUrl.origin}; set --public-url if clients reach the server by another name.`}`)
+  }
+  const sweeper = setInterval(() => tenants.sweep(), 60_000)
+  sweeper.unref()
+  return {
+    fakes,
+    tenants,
+    url: publicUrl.href.replace(/\/+$/, ''),
+    listenUrl: running.url,
+    close: async () => {
+      clearInterval(sweeper)
+      await running.close()
+    },
+  }
 }

@@ -23,7 +23,7 @@ const server = await startServer({ port, host }).catch((error: unknown) => {
 })
 const origin = server.url
 for (const p of server.fakes.providers) {
-  const d = describeProvider(server.fakes, p, origin)
+  const d = describeProvider(server.fakes, p)
   console.log(`${d.name.padEnd(12)} ${d.baseUrl}  client_id=${d.demoClient.clientId} client_secret=${d.demoClient.clientSecret} redirect_uri=${d.demoClient.redirectUris.join(',')}`)
 }
 console.log(`Control API  ${origin}/__admin   (Ctrl-C to stop)`)

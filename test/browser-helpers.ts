@@ -76,7 +76,7 @@ export interface TestAppOptions {
  * - `POST /oob` (form field `code`) the same for a pasted out-of-band code
  */
 export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
-  const described = describeProvider(opts.server.fakes, opts.provider, opts.server.url)
+  const described = describeProvider(opts.server.fakes, opts.provider)
   const { authorize, token, resource } = described.endpoints as Record<string, string>
   const state = `state-${opts.provider}-${Math.random().toString(36).slice(2)}`
   let redirectUri = OOB

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { createClock } from '../mocks/engine/clock.ts'
-import { RequestLog } from '../mocks/engine/controls.ts'
+import { type ExchangeRecord, RequestLog } from '../mocks/engine/log.ts'
 import { randomAlphanumeric, safeEqual, signJwtHs256, verifyJwtHs256 } from '../mocks/engine/crypto.ts'
 import { escapeHtml, page, withParams } from '../mocks/engine/http.ts'
 import { readParams, validateParams } from '../mocks/engine/params.ts'
@@ -149,14 +149,65 @@ describe('html helpers', () => {
 })
 
 describe('the request log', () => {
-  it('keeps the newest entries up to its limit, oldest first', () => {
-    const log = new RequestLog(3)
-    for (let i = 0; i < 5; i++) {
-      log.record({ provider: i % 2 ? 'zapier' : 'calcom', method: 'GET', path: `/${i}`, query: {}, headers: {}, body: '', bodyTruncated: false, status: 200, at: '', endpoint: null, url: '' })
-    }
+  const exchange = (i: number, extra: Partial<ExchangeRecord> = {}): ExchangeRecord => ({
+    provider: i % 2 ? 'zapier' : 'calcom',
+    method: 'GET',
+    path: `/${i}`,
+    url: `https://x.test/${i}?a=1&a=2`,
+    endpoint: null,
+    at: 0,
+    requestHeaders: new Headers({ 'x-n': String(i) }),
+    requestBody: new Uint8Array(0),
+    status: 200,
+    responseHeaders: new Headers({ 'content-type': 'application/json' }),
+    responseBody: `{"n":${i}}`,
+    ...extra,
+  })
+
+  it('keeps the newest entries up to its limit, oldest first, each with its answer', () => {
+    const log = new RequestLog({ maxEntries: 3 })
+    for (let i = 0; i < 5; i++) log.record(exchange(i))
     expect(log.list().map((e) => e.path)).toEqual(['/2', '/3', '/4'])
+    expect(log.list().map((e) => e.id)).toEqual([3, 4, 5])
     expect(log.list('zapier').map((e) => e.path)).toEqual(['/3'])
+    const [first] = log.list()
+    expect(first).toMatchObject({ query: { a: ['1', '2'] }, headers: { 'x-n': '2' }, response: { status: 200, headers: { 'content-type': 'application/json' }, body: '{"n":2}', bodyTruncated: false } })
     log.clear()
     expect(log.list()).toEqual([])
+  })
+
+  it('pages with after and limit', () => {
+    const log = new RequestLog()
+    for (let i = 0; i < 10; i++) log.record(exchange(i))
+    expect(log.list({ after: 3, limit: 2 }).map((e) => e.id)).toEqual([4, 5])
+    expect(log.list({ after: 9 }).map((e) => e.id)).toEqual([10])
+    expect(log.list({ after: 10 })).toEqual([])
+    expect(log.list({ provider: 'zapier', after: 4, limit: 2 }).map((e) => e.id)).toEqual([6, 8])
+    expect(log.list({ limit: 0 })).toEqual([])
+  })
+
+  it('drops the oldest entries past its byte budget, and keeps no more than 16 KiB of a body', () => {
+    const log = new RequestLog({ maxBytes: 100_000 })
+    const big = new Uint8Array(1024 * 1024).fill(0x61)
+    for (let i = 0; i < 20; i++) log.record(exchange(i, { requestBody: big, responseBody: 'b'.repeat(40_000) }))
+    expect(log.bytes).toBeLessThanOrEqual(100_000)
+    const entries = log.list()
+    expect(entries.length).toBeGreaterThan(0)
+    expect(entries.length).toBeLessThan(20)
+    expect(entries.at(-1)!.id).toBe(20)
+    expect(entries[0]!.body.length).toBe(16 * 1024)
+    expect(entries[0]!.bodyTruncated).toBe(true)
+    expect(entries[0]!.response.body.length).toBe(16 * 1024)
+    expect(entries[0]!.response.bodyTruncated).toBe(true)
+  })
+
+  it('tells subscribers of every new entry', () => {
+    const log = new RequestLog()
+    const seen: number[] = []
+    const stop = log.subscribe((e) => seen.push(e.id))
+    log.record(exchange(1))
+    stop()
+    log.record(exchange(2))
+    expect(seen).toEqual([1])
   })
 })

@@ -130,7 +130,9 @@ describe('the standalone server', () => {
       req.on('error', reject)
       req.end()
     })
-    expect(status).toBe(404)
+    // A Host that names no server of ours is refused (URLs never come from it).
+    expect(status).toBe(421)
+    expect((await fetch(`${server.url}/calcom/%`)).status).toBe(404)
     expect((await fetch(`${server.url}/nowhere`)).status).toBe(404)
     expect((await fetch(`${server.url}/calcom/api/auth/oauth/me`)).status).toBe(401)
   })

@@ -11,66 +11,7 @@ export type ControlEndpoint = (typeof CONTROL_ENDPOINTS)[number]
 /** `ask` shows the consent page; `allow`/`deny` answer at once as the provider's default user. */
 export type ConsentMode = 'ask' | 'allow' | 'deny'
 
-/** One recorded request, as `GET /__admin/requests` returns it (contract §3). */
-export interface RecordedRequest {
-  provider: ProviderId
-  method: string
-  /** The path below the provider's base (the provider's real path, the same in-process and standalone). */
-  path: string
-  query: Record<string, string | string[]>
-  headers: Record<string, string>
-  /** The raw body as text ('' when there was none); at most 16 KiB of it. */
-  body: string
-  /** Extension: `true` when `body` was cut at 16 KiB. */
-  bodyTruncated: boolean
-  status: number
-  /** ISO time on the fakes' clock. */
-  at: string
-  /** Extension: which control endpoint the request counted as, when it is one. */
-  endpoint: ControlEndpoint | null
-  /** Extension: the absolute URL as received. */
-  url: string
-}
-
-/**
- * The request log, oldest first. Bounded: past `limit` entries the oldest are dropped, so a
- * long-running server's memory stays flat.
- */
-export class RequestLog {
-  // A ring buffer: recording is O(1) however full the log is. Entries may be recorded as a
-  // function that builds them: formatting headers, query and body costs more than most
-  // endpoints, and most entries are never read.
-  #ring: Array<RecordedRequest | (() => RecordedRequest) | undefined>
-  #next = 0
-  #size = 0
-  constructor(readonly limit = 10_000) {
-    this.#ring = new Array<RecordedRequest | undefined>(limit)
-  }
-
-  record(entry: RecordedRequest | (() => RecordedRequest)): void {
-    this.#ring[this.#next] = entry
-    this.#next = (this.#next + 1) % this.limit
-    if (this.#size < this.limit) this.#size++
-  }
-
-  list(provider?: ProviderId): RecordedRequest[] {
-    const out: RecordedRequest[] = []
-    const start = (this.#next - this.#size + this.limit) % this.limit
-    for (let i = 0; i < this.#size; i++) {
-      const index = (start + i) % this.limit
-      let entry = this.#ring[index]!
-      if (typeof entry === 'function') this.#ring[index] = entry = entry()
-      if (!provider || entry.provider === provider) out.push(entry)
-    }
-    return out
-  }
-
-  clear(): void {
-    this.#ring = new Array<RecordedRequest | (() => RecordedRequest) | undefined>(this.limit)
-    this.#next = 0
-    this.#size = 0
-  }
-}
+export { type RecordedRequest, type RecordedResponse, RequestLog } from './log.ts'
 
 export interface FaultSpec {
   provider: ProviderId

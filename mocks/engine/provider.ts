@@ -1,8 +1,9 @@
+import type { z } from 'zod'
 import type { Clock } from './clock.ts'
 import type { Client, ClientRegistry } from './clients.ts'
 import type { ConsentMode, ControlEndpoint, Faults, ProviderId, RequestLog } from './controls.ts'
 import { ProviderError } from './errors.ts'
-import { BUFFERED_BODY } from './http.ts'
+import { BUFFERED_BODY, TEXT_BODY } from './http.ts'
 import type { ParamSource, Params } from './params.ts'
 import { DEFAULT_MAX_BODY_BYTES, readParams } from './params.ts'
 import { ExpiringStore, type StoredGrant } from './store.ts'
@@ -58,7 +59,8 @@ export interface ProviderRuntime<Data = unknown, Options = unknown> {
   readonly refreshTokens: ExpiringStore<TokenEntry>
   /** Approved scopes per `clientId|userId|accountId` (consent that later authorizations may skip). */
   readonly approvals: Map<string, Set<string>>
-  readonly options: Options
+  /** The provider's options (its profile switches); replaced, never mutated, by `Fakes.setOptions`. */
+  options: Options
   data: Data
   consent(): ConsentMode
   /** The user `consent: allow|deny` acts as (the provider's demo user). */
@@ -119,8 +121,12 @@ export interface ProviderDefinition<Data = unknown, Options = unknown> {
   demoClients(): Client[]
   /** The user `consent: allow|deny` acts as. */
   defaultUserId(data: Data): number
-  /** Options the provider understands, with their defaults. */
-  defaultOptions: Options
+  /**
+   * Options the provider understands: a zod object whose every field has a default (so
+   * `parse({})` gives the defaults) and that refuses unknown keys. It validates
+   * `createFakes({ options })`, the config file and `POST /__admin/options`.
+   */
+  optionsSchema: z.ZodType<Options>
   /** Endpoint paths for the index page and the conformance suite, relative to the base. */
   endpoints: Readonly<Record<string, string>>
   /** The provider's default error shape. */
@@ -139,6 +145,8 @@ export function defineProvider<Data, Options>(def: ProviderDefinition<Data, Opti
 export type ProviderApp = ((request: Request) => Promise<Response | undefined>) & {
   /** Whether this provider serves `url` (synchronous: a dispatcher asks before awaiting the app). */
   serves(url: URL): boolean
+  /** Rebuilds the route table from the runtime's current options (after `Fakes.setOptions`). */
+  reconfigure(): void
 }
 
 interface CompiledRoute {
@@ -171,22 +179,27 @@ export function createProviderApp<Data, Options>(
   bases: Readonly<Record<string, string>>,
 ): ProviderApp {
   const maxBody = services.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
-  const exact = new Map<string, CompiledRoute[]>()
-  const patterns: CompiledRoute[] = []
-  for (const route of def.routes(rt)) {
-    if (!route.path.includes(':')) {
-      const list = exact.get(route.path) ?? []
-      list.push({ route, pattern: null, names: [] })
-      exact.set(route.path, list)
-    } else {
-      const names: string[] = []
-      const source = route.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_, name: string) => {
-        names.push(name)
-        return '([^/]+)'
-      })
-      patterns.push({ route, pattern: new RegExp(`^${source}$`), names })
+  let exact = new Map<string, CompiledRoute[]>()
+  let patterns: CompiledRoute[] = []
+  function compile(): void {
+    exact = new Map()
+    patterns = []
+    for (const route of def.routes(rt)) {
+      if (!route.path.includes(':')) {
+        const list = exact.get(route.path) ?? []
+        list.push({ route, pattern: null, names: [] })
+        exact.set(route.path, list)
+      } else {
+        const names: string[] = []
+        const source = route.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_, name: string) => {
+          names.push(name)
+          return '([^/]+)'
+        })
+        patterns.push({ route, pattern: new RegExp(`^${source}$`), names })
+      }
     }
   }
+  compile()
   const hostEntries = Object.entries(bases).map(([key, base]) => {
     const absolute = /^https?:\/\//.test(base)
     const url = absolute ? new URL(base) : null
@@ -286,30 +299,32 @@ export function createProviderApp<Data, Options>(
       response = renderSafely(() => (route?.renderError ?? def.renderError)(providerError, ctx), providerError)
     }
     if (route?.headers) for (const [k, v] of Object.entries(route.headers)) response.headers.set(k, v)
-    // Bounded: ten thousand 1 MiB bodies would be 10 GB, so only the first 16 KiB are kept (at most ~160 MB for a full log).
-    const logged = body.byteLength > LOGGED_BODY_BYTES ? Buffer.from(body.subarray(0, LOGGED_BODY_BYTES)) : body
-    const at = services.clock.now()
-    const status = response.status
-    services.log.record(() => ({
+    // Recorded once answered, with only what the log shows (never the Request or its parsed params).
+    services.log.record({
       provider: def.id,
       method,
       path: where.path,
-      query: queryObject(url),
-      headers: Object.fromEntries(request.headers),
-      body: logged.byteLength ? Buffer.from(logged).toString('utf8') : '',
-      bodyTruncated: body.byteLength > LOGGED_BODY_BYTES,
-      status,
-      at: new Date(at).toISOString(),
+      url: request.url,
       endpoint,
-      url: url.toString(),
-    }))
+      at: services.clock.now(),
+      requestHeaders: request.headers,
+      requestBody: body,
+      status: response.status,
+      responseHeaders: response.headers,
+      responseBody: await responseText(response),
+    })
     return response
   }
-  return Object.assign(handle, { serves: (url: URL) => matchBase(url) !== undefined })
+  return Object.assign(handle, { serves: (url: URL) => matchBase(url) !== undefined, reconfigure: compile })
 }
 
-/** The request log keeps at most this much of each body. */
-export const LOGGED_BODY_BYTES = 16 * 1024
+/** The text of an engine response (its own text, or a clone's: engine answers are small). */
+async function responseText(response: Response): Promise<string> {
+  const text = (response as Response & { [TEXT_BODY]?: string })[TEXT_BODY]
+  if (text !== undefined) return text
+  if (!response.body) return ''
+  return response.clone().text().catch(() => '')
+}
 
 /** An error answer that cannot itself fail: a renderer that throws falls back to a plain 500. */
 function renderSafely(render: () => Response, error: ProviderError): Response {
@@ -327,15 +342,6 @@ function safeDecode(segment: string): string {
   } catch {
     return segment
   }
-}
-
-function queryObject(url: URL): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {}
-  for (const [k, v] of url.searchParams) {
-    const prev = out[k]
-    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v]
-  }
-  return out
 }
 
 /** Reads a request body, stopping as soon as it passes `limit` bytes. */
@@ -376,7 +382,7 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array | '
 export function createRuntime<Data, Options>(
   def: ProviderDefinition<Data, Options>,
   services: ProviderServices,
-  options: Partial<Options> = {},
+  options: unknown = {},
 ): ProviderRuntime<Data, Options> {
   const rt: ProviderRuntime<Data, Options> = {
     id: def.id,
@@ -386,7 +392,7 @@ export function createRuntime<Data, Options>(
     accessTokens: new ExpiringStore<TokenEntry>(),
     refreshTokens: new ExpiringStore<TokenEntry>(),
     approvals: new Map(),
-    options: { ...def.defaultOptions, ...options },
+    options: def.optionsSchema.parse(options),
     data: def.createData(),
     consent: () => services.consent(def.id),
     defaultUserId: () => def.defaultUserId(rt.data),

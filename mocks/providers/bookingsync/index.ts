@@ -24,7 +24,7 @@ import type { Lookup } from '../../engine/store.ts'
 import { type ProviderRuntime, type RequestContext, type Route, type TokenEntry, defineProvider } from '../../engine/provider.ts'
 import { type BookingsyncData, createBookingsyncData } from './data.ts'
 import { bookingsyncCodePage, bookingsyncConsentPage, bookingsyncErrorPage, bookingsyncNotFoundPage } from './pages.ts'
-import { type BookingsyncOptions, bookingsyncDefaultOptions, bookingsyncProfile as P } from './profile.ts'
+import { type BookingsyncOptions, bookingsyncDefaultOptions, bookingsyncOptionsSchema, bookingsyncProfile as P } from './profile.ts'
 
 type Rt = ProviderRuntime<BookingsyncData, BookingsyncOptions>
 
@@ -393,7 +393,7 @@ export const bookingsync = defineProvider<BookingsyncData, BookingsyncOptions>({
   createData: createBookingsyncData,
   demoClients: () => [bookingsyncDemoClient],
   defaultUserId: () => bookingsyncDefaultUserId,
-  defaultOptions: bookingsyncDefaultOptions,
+  optionsSchema: bookingsyncOptionsSchema,
   endpoints: {
     authorize: P.paths.authorize,
     token: P.paths.token,

@@ -1,3 +1,5 @@
+import { z } from 'zod'
+
 /**
  * BookingSync's OAuth provider (API v3, built on the Doorkeeper gem), as data: every path,
  * lifetime, format, scope and message the fake answers with.
@@ -147,24 +149,24 @@ export const bookingsyncProfile = {
 
 export type BookingsyncScope = (typeof bookingsyncProfile.scopes)[number]
 
-export interface BookingsyncOptions {
-  /**
-   * Status of token-endpoint errors. `bookingsync` (default): 401 for every error, as
-   * BookingSync's docs show. `doorkeeper-400`: newer Doorkeeper's 400, except `invalid_client` 401.
-   */
-  errorStatus: 'bookingsync' | 'doorkeeper-400'
-  /**
-   * Refresh-token rotation. `immediate` (default): the old pair is revoked at once.
-   * `on-use`: Doorkeeper's `refresh_token_revoked_on_use`, the old pair lives until the new
-   * access token is first used.
-   */
-  rotation: 'immediate' | 'on-use'
-  /** API v3 requests per hour per account and application (`X-RateLimit-Limit`). */
-  rateLimit: number
-}
+export const bookingsyncOptionsSchema = z
+  .object({
+    /**
+     * Status of token-endpoint errors. `bookingsync` (default): 401 for every error, as
+     * BookingSync's docs show. `doorkeeper-400`: newer Doorkeeper's 400, except `invalid_client` 401.
+     */
+    errorStatus: z.enum(['bookingsync', 'doorkeeper-400']).default('bookingsync'),
+    /**
+     * Refresh-token rotation. `immediate` (default): the old pair is revoked at once.
+     * `on-use`: Doorkeeper's `refresh_token_revoked_on_use`, the old pair lives until the new
+     * access token is first used.
+     */
+    rotation: z.enum(['immediate', 'on-use']).default('immediate'),
+    /** API v3 requests per hour per account and application (`X-RateLimit-Limit`). */
+    rateLimit: z.number().int().min(1).max(1_000_000_000).default(bookingsyncProfile.api.rateLimit),
+  })
+  .strict()
 
-export const bookingsyncDefaultOptions: BookingsyncOptions = {
-  errorStatus: 'bookingsync',
-  rotation: 'immediate',
-  rateLimit: bookingsyncProfile.api.rateLimit,
-}
+export type BookingsyncOptions = z.infer<typeof bookingsyncOptionsSchema>
+
+export const bookingsyncDefaultOptions: BookingsyncOptions = bookingsyncOptionsSchema.parse({})

@@ -21,7 +21,7 @@ import { validateParams } from '../../engine/params.ts'
 import { type ProviderRuntime, type RequestContext, type Route, type TokenEntry, defineProvider } from '../../engine/provider.ts'
 import { type CalcomData, createCalcomData } from './data.ts'
 import { calcomConsentPage, calcomErrorPage } from './pages.ts'
-import { type CalcomOptions, calcomDefaultOptions, calcomProfile as P, calcomV2Profile } from './profile.ts'
+import { type CalcomOptions, calcomOptionsSchema, calcomProfile as P, calcomV2Profile } from './profile.ts'
 import { calcomV2AuthorizeProfile, calcomV2TokenRoutes } from './v2.ts'
 
 type Rt = ProviderRuntime<CalcomData, CalcomOptions>
@@ -237,7 +237,7 @@ export const calcom = defineProvider<CalcomData, CalcomOptions>({
   createData: createCalcomData,
   demoClients: () => [calcomDemoClient],
   defaultUserId: () => calcomDefaultUserId,
-  defaultOptions: calcomDefaultOptions,
+  optionsSchema: calcomOptionsSchema,
   endpoints: {
     authorize: P.paths.authorize,
     token: P.paths.token,

@@ -1,3 +1,5 @@
+import { z } from 'zod'
+
 /**
  * cal.com's "legacy" OAuth provider, as data: every lifetime, format, path and message the fake
  * answers with. Source: ../shared/providers/calcom.md (cal.com's public doc and source).
@@ -74,17 +76,18 @@ export const calcomV2Profile = {
 
 export type CalcomV2Error = (typeof calcomV2Profile.errors)[number]
 
-export interface CalcomOptions {
-  /** The HS256 secret tokens are signed with (cal.com: CALENDSO_ENCRYPTION_KEY). */
-  jwtSecret: string
-  /**
-   * Which cal.com provider to fake: `legacy` (the public doc's, the default) or `v2`
-   * (RFC 6749 errors and token body, PKCE S256, refresh token rotation).
-   */
-  profile: 'legacy' | 'v2'
-}
+export const calcomOptionsSchema = z
+  .object({
+    /** The HS256 secret tokens are signed with (cal.com: CALENDSO_ENCRYPTION_KEY). */
+    jwtSecret: z.string().min(1).default('oauth-fakes-calcom-secret'),
+    /**
+     * Which cal.com provider to fake: `legacy` (the public doc's, the default) or `v2`
+     * (RFC 6749 errors and token body, PKCE S256, refresh token rotation).
+     */
+    profile: z.enum(['legacy', 'v2']).default('legacy'),
+  })
+  .strict()
 
-export const calcomDefaultOptions: CalcomOptions = {
-  jwtSecret: 'oauth-fakes-calcom-secret',
-  profile: 'legacy',
-}
+export type CalcomOptions = z.infer<typeof calcomOptionsSchema>
+
+export const calcomDefaultOptions: CalcomOptions = calcomOptionsSchema.parse({})

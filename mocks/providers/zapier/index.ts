@@ -22,7 +22,7 @@ import type { ParamSource } from '../../engine/params.ts'
 import { type ProviderRuntime, type RequestContext, type Route, type TokenEntry, defineProvider } from '../../engine/provider.ts'
 import { type ZapierData, createZapierData } from './data.ts'
 import { zapierConsentPage, zapierErrorPage } from './pages.ts'
-import { type ZapierOptions, zapierDefaultOptions, zapierProfile as P } from './profile.ts'
+import { type ZapierOptions, zapierOptionsSchema, zapierProfile as P } from './profile.ts'
 
 type Rt = ProviderRuntime<ZapierData, ZapierOptions>
 
@@ -383,7 +383,7 @@ export const zapier = defineProvider<ZapierData, ZapierOptions>({
   createData: createZapierData,
   demoClients: () => [zapierDemoClient],
   defaultUserId: () => zapierDefaultUserId,
-  defaultOptions: zapierDefaultOptions,
+  optionsSchema: zapierOptionsSchema,
   endpoints: {
     authorize: P.paths.authorize,
     legacyAuthorize: P.paths.legacyAuthorize,

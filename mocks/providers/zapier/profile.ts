@@ -1,3 +1,5 @@
+import { z } from 'zod'
+
 /**
  * Zapier's OAuth provider (Workflow API / Embed), as data: hosts, paths, lifetimes, formats,
  * scopes and every error body the fake answers with. Source: ../shared/providers/zapier.md.
@@ -111,15 +113,15 @@ export const zapierProfile = {
   brandColor: '#FF4F00',
 } as const
 
-export interface ZapierOptions {
-  /**
-   * What the token path WITHOUT its trailing slash answers. `redirect` (default): Django's
-   * `APPEND_SLASH` in production, a 301 to `/oauth/token/` (a client that follows it turns the POST
-   * into a GET and gets 405). `not_found`: a plain 404.
-   */
-  noSlashToken: 'redirect' | 'not_found'
-}
+export const zapierOptionsSchema = z
+  .object({
+    /**
+     * What the token path WITHOUT its trailing slash answers. `redirect` (default): Django's
+     * `APPEND_SLASH` in production, a 301 to `/oauth/token/` (a client that follows it turns the POST
+     * into a GET and gets 405). `not_found`: a plain 404.
+     */
+    noSlashToken: z.enum(['redirect', 'not_found']).default('redirect'),
+  })
+  .strict()
 
-export const zapierDefaultOptions: ZapierOptions = {
-  noSlashToken: 'redirect',
-}
+export type ZapierOptions = z.infer<typeof zapierOptionsSchema>
