@@ -4,7 +4,7 @@
  * scenarios move it) and a fresh client; scenarios run side by side up to `concurrency`.
  */
 import { randomBytes } from 'node:crypto'
-import type { ProviderId } from '../mocks/engine/controls.ts'
+import type { ProviderId, RecordedRequest } from '../mocks/engine/controls.ts'
 import type { Fakes } from '../mocks/fakes.ts'
 import { Browser, type Transport } from './browser.ts'
 import { CHECKS, type CheckId, appliesTo, checkDefinition, referencesFor, type Severity } from './checks.ts'
@@ -44,6 +44,25 @@ export interface ProviderReport {
   title: string
   checks: CheckResult[]
   durationMs: number
+  /** What each scenario did, for reports that show it (the HTML report's timelines). */
+  scenarios: ScenarioTrace[]
+}
+
+/** One scenario's run: its findings and every request the fake recorded, with the answers. */
+export interface ScenarioTrace {
+  provider: ProviderId
+  /** The scenario id (`happy-path`, …) and title. */
+  scenario: string
+  title: string
+  /** `failed`: a MUST or SHOULD check failed here; `skipped`: nothing was judged. */
+  status: 'passed' | 'failed' | 'skipped'
+  findings: Finding[]
+  /** The fake's request log for this scenario, oldest first (ids are the log's). */
+  requests: RecordedRequest[]
+  /** Ids in `requests` that a failed finding points at. */
+  failingRequestIds: number[]
+  /** PNG screenshots (base64) of provider pages a `--browser` run went through. */
+  screenshots: Array<{ title: string; png: string }>
 }
 
 /** Fakes for one scenario, wherever they run (a server on a free port, or in-process msw). */
@@ -76,6 +95,8 @@ export interface UserAgentHandle {
   agent: UserAgent
   /** The driver the scenario reaches the started client through (the browser's cookies). */
   drive(client: ClientDriver): ClientDriver
+  /** Screenshots of the provider pages this scenario's browser went through (base64 PNG). */
+  screenshots?(): Array<{ title: string; png: string }>
   close(): Promise<void>
 }
 
@@ -114,7 +135,7 @@ export class UsageError extends Error {
 
 const randomId = (bytes: number) => randomBytes(bytes).toString('base64url')
 
-async function runScenario(scenario: Scenario, profile: ConformanceProfile, options: RunOptions): Promise<Finding[]> {
+async function runScenario(scenario: Scenario, profile: ConformanceProfile, options: RunOptions): Promise<ScenarioTrace> {
   const stage = await options.createStage(profile.provider)
   let client: ClientDriver | undefined
   let browser: UserAgentHandle | undefined
@@ -156,8 +177,19 @@ async function runScenario(scenario: Scenario, profile: ConformanceProfile, opti
       } else throw error
     }
     for (const c of scenario.checks) if (appliesTo(c, profile) && !run.findings.some((f) => f.check === c)) run.skip(c, 'not reached')
-    judgeWholeLog(run, await Promise.all(stage.fakes.requests(profile.provider).map(parseRequest)))
-    return run.findings
+    const requests = stage.fakes.requests(profile.provider)
+    judgeWholeLog(run, await Promise.all(requests.map(parseRequest)))
+    const failed = run.findings.filter((f) => !f.ok && !f.skipped)
+    return {
+      provider: profile.provider,
+      scenario: scenario.id,
+      title: scenario.title,
+      status: failed.length ? 'failed' : run.findings.some((f) => !f.skipped) ? 'passed' : 'skipped',
+      findings: run.findings,
+      requests,
+      failingRequestIds: [...new Set(failed.flatMap((f) => f.requestIds ?? []))],
+      screenshots: browser?.screenshots?.() ?? [],
+    }
   } finally {
     await browser?.close()
     await client?.close()
@@ -217,7 +249,7 @@ async function pool<T>(tasks: Array<() => Promise<T>>, concurrency: number): Pro
 export async function runScenarios(options: RunOptions): Promise<ProviderReport[]> {
   const known = new Set(SCENARIOS.map((s) => s.id))
   for (const id of options.scenarios ?? []) if (!known.has(id)) throw new UsageError(`unknown scenario "${id}" (known: ${[...known].join(', ')})`)
-  const jobs: Array<{ provider: ProviderId; run: () => Promise<Finding[]> }> = []
+  const jobs: Array<{ provider: ProviderId; run: () => Promise<ScenarioTrace> }> = []
   const started = new Map<ProviderId, number>()
   const finished = new Map<ProviderId, number>()
   for (const provider of options.providers) {
@@ -229,9 +261,9 @@ export async function runScenarios(options: RunOptions): Promise<ProviderReport[
         provider,
         run: async () => {
           if (!started.has(provider)) started.set(provider, Date.now())
-          const findings = await runScenario(scenario, profile, options)
+          const trace = await runScenario(scenario, profile, options)
           finished.set(provider, Date.now())
-          return findings
+          return trace
         },
       })
     }
@@ -239,7 +271,8 @@ export async function runScenarios(options: RunOptions): Promise<ProviderReport[
   const results = await pool(jobs.map((j) => j.run), options.concurrency ?? 6)
   return options.providers.map((provider) => {
     const profile = PROFILES[provider]
-    const findings = results.filter((_, i) => jobs[i]!.provider === provider).flat()
-    return { provider, title: profile.title, checks: foldFindings(profile, findings), durationMs: (finished.get(provider) ?? 0) - (started.get(provider) ?? 0) }
+    const traces = results.filter((_, i) => jobs[i]!.provider === provider)
+    const findings = traces.flatMap((t) => t.findings)
+    return { provider, title: profile.title, checks: foldFindings(profile, findings), durationMs: (finished.get(provider) ?? 0) - (started.get(provider) ?? 0), scenarios: traces }
   })
 }

@@ -19,6 +19,8 @@ export interface Finding {
   scenario: string
   /** The relevant requests the fake recorded, one line each. */
   requests?: string[]
+  /** Their ids in the fake's request log (the HTML report marks them on the scenario's timeline). */
+  requestIds?: number[]
   /** The check could not be judged here (a step before it failed). */
   skipped?: boolean
 }
@@ -122,7 +124,7 @@ export class ScenarioRun {
   }
 
   report(check: CheckId, ok: boolean, expected: string, actual: string, requests?: ParsedRequest[]): void {
-    this.findings.push({ check, ok, expected, actual, scenario: this.scenario, requests: requests?.map(describeRequest) })
+    this.findings.push({ check, ok, expected, actual, scenario: this.scenario, requests: requests?.map(describeRequest), requestIds: requests?.map((r) => r.raw.id) })
   }
 
   skip(check: CheckId, why: string): void {
