@@ -200,7 +200,8 @@ export function createFakes(options: FakesOptions = {}): Fakes {
         rt.codes.clear()
         rt.accessTokens.clear()
         rt.refreshTokens.clear()
-        rt.approvals.clear()
+        rt.latestGrants.clear()
+        rt.refreshBySubject.clear()
         rt.data = def.createData()
       }
       registerDemoClients()

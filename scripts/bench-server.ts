@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { issueAuthorizationCode } from '../mocks/engine/oauth.ts'
+import { issueAuthorizationCode } from '../mocks/engine/authorize.ts'
 import type { ProviderId } from '../mocks/engine/controls.ts'
 import { startServer } from '../mocks/server.ts'
 

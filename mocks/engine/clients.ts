@@ -19,6 +19,12 @@ export interface Client {
    * endpoints that accept that (`ClientAuthMethod` `'none'`). Absent: confidential.
    */
   public?: boolean
+  /** cal.com (OAuthService era): the client's review state; absent is `approved` (the database default). */
+  status?: 'approved' | 'pending' | 'rejected'
+  /** cal.com: a trusted client skips the consent click. */
+  trusted?: boolean
+  /** cal.com: the user who registered the client, who may use it while it is pending. */
+  ownerUserId?: number
 }
 
 /**
@@ -45,7 +51,8 @@ export class ClientRegistry {
   register(client: Client): Client {
     const key = `${client.provider}:${client.clientId}`
     this.#db.client.delete({ where: { key: { equals: key } } })
-    this.#db.client.create({ key, ...client, public: client.public === true })
+    const { provider, clientId, clientSecret, redirectUris, name, scopes, logo } = client
+    this.#db.client.create({ key, provider, clientId, clientSecret, redirectUris, name, scopes, logo, public: client.public === true })
     const stored = { ...client, redirectUris: [...client.redirectUris], scopes: client.scopes && [...client.scopes] }
     this.#index.set(key, stored)
     return stored

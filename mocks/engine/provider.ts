@@ -57,8 +57,10 @@ export interface ProviderRuntime<Data = unknown, Options = unknown> {
   readonly codes: ExpiringStore<CodeEntry>
   readonly accessTokens: ExpiringStore<TokenEntry>
   readonly refreshTokens: ExpiringStore<TokenEntry>
-  /** Approved scopes per `clientId|userId|accountId` (consent that later authorizations may skip). */
-  readonly approvals: Map<string, Set<string>>
+  /** The newest access token per client and subject (`latestGrantKey`): what "already approved" is judged by. */
+  readonly latestGrants: Map<string, string>
+  /** Refresh tokens per client and subject, so a subject's tokens are revoked without scanning the store. */
+  readonly refreshBySubject: Map<string, Set<string>>
   /** The provider's options (its profile switches); replaced, never mutated, by `Fakes.setOptions`. */
   options: Options
   data: Data
@@ -391,7 +393,8 @@ export function createRuntime<Data, Options>(
     codes: new ExpiringStore<CodeEntry>(),
     accessTokens: new ExpiringStore<TokenEntry>(),
     refreshTokens: new ExpiringStore<TokenEntry>(),
-    approvals: new Map(),
+    latestGrants: new Map(),
+    refreshBySubject: new Map(),
     options: def.optionsSchema.parse(options),
     data: def.createData(),
     consent: () => services.consent(def.id),
@@ -405,7 +408,7 @@ export function createRuntime<Data, Options>(
       for (const [code] of [...rt.codes.entriesOf(clientId)]) if (rt.codes.delete(code)) count++
       count += rt.accessTokens.revokeClient(clientId, now)
       count += rt.refreshTokens.revokeClient(clientId, now)
-      for (const key of [...rt.approvals.keys()]) if (key.startsWith(`${clientId}|`)) rt.approvals.delete(key)
+      for (const key of [...rt.latestGrants.keys()]) if (key.startsWith(`${clientId}|`)) rt.latestGrants.delete(key)
       return count
     },
   }

@@ -48,6 +48,10 @@ export function createCalcomData() {
         .map((m) => db.team.findFirst({ where: { id: { equals: m.teamId } } }))
         .filter((t) => t !== null)
     },
+    /** The team's OWNER (API v2 acts for the owner of a team token). */
+    teamOwner(teamId: number): number | null {
+      return db.membership.findFirst({ where: { teamId: { equals: teamId }, role: { equals: 'OWNER' } } })?.userId ?? null
+    },
     /** Bookings of a user, or of a team for a team grant, newest first. */
     bookings(subject: { userId: number | null; teamId: number | null }) {
       const where = subject.teamId !== null ? { teamId: { equals: subject.teamId } } : { userId: { equals: subject.userId ?? -1 } }

@@ -1,33 +1,42 @@
 /**
- * The Zapier fake (Workflow API / Embed). Behaviour: ../shared/providers/zapier.md.
- * Numbers and words live in ./profile.ts; this file wires them to the engine's steps.
+ * The Zapier fake (Workflow API / Embed): django-oauth-toolkit + oauthlib behind Django REST
+ * framework, as ./profile.ts pins it line by line. Docs: docs/providers/zapier.md.
  *
  * Two hosts: `api` (https://api.zapier.com: `/v2/authorize` and the API) and `auth`
  * (https://zapier.com: `/oauth/token/` and the older `/oauth/authorize/`). Standalone, both live
  * under `/zapier`.
  */
 import { zapierDefaultUserId, zapierDemoClient } from '../../../fixtures/zapier.ts'
+import { type AuthorizeFailure, type AuthorizeProfile, handleAuthorizationRequest, latestGrant } from '../../engine/authorize.ts'
 import { randomAlphanumeric } from '../../engine/crypto.ts'
 import { type ErrorCode, ProviderError, reasonPhrase } from '../../engine/errors.ts'
-import { NO_STORE, bearerToken, html, json, redirect, withParams } from '../../engine/http.ts'
-import {
-  type AuthorizeProfile,
-  type TokenEndpointProfile,
-  authenticateBearer,
-  handleAuthorizationRequest,
-  handleTokenRequest,
-  tokenEndpointKind,
-} from '../../engine/oauth.ts'
+import { NO_STORE, html, json, redirect, textResponse } from '../../engine/http.ts'
+import { type ClientAuthProfile, authenticateBearer, requestAccessToken } from '../../engine/oauth.ts'
 import type { ParamSource } from '../../engine/params.ts'
+import type { PkceProfile } from '../../engine/pkce.ts'
 import { type ProviderRuntime, type RequestContext, type Route, type TokenEntry, defineProvider } from '../../engine/provider.ts'
+import { type TokenEndpointProfile, type TokenErrorCode, handleTokenRequest, tokenEndpointKind } from '../../engine/token-endpoint.ts'
 import { type ZapierData, createZapierData } from './data.ts'
-import { zapierConsentPage, zapierErrorPage } from './pages.ts'
+import { djangoBadRequestPage, zapierConsentPage, zapierCsrfPage, zapierErrorPage } from './pages.ts'
 import { type ZapierOptions, zapierOptionsSchema, zapierProfile as P } from './profile.ts'
 
 type Rt = ProviderRuntime<ZapierData, ZapierOptions>
 
-/** Django's `request.POST`: form-urlencoded and multipart bodies; a JSON body yields no parameters. */
+/**
+ * DOT@3.0.1:oauth2_provider/oauth2_backends.py#L53-L96: the body is `request.POST.items()` —
+ * form-urlencoded and multipart bodies, the LAST value of a repeated key; a JSON body yields nothing.
+ */
 const TOKEN_SOURCES: readonly ParamSource[] = ['form', 'multipart']
+/** DOT@3.0.1:oauth2_provider/oauth2_validators.py#L98-L173: Basic first (`unquote_plus` of id and secret), then the body. */
+const CLIENT_AUTH: ClientAuthProfile = { methods: ['basic', 'body'], basicEncoding: 'form-urlencoded' }
+/** Django's XFrameOptionsMiddleware default since Django 3.0 (Zapier's own value is silent). */
+const FRAME_HEADERS = { 'x-frame-options': 'DENY' }
+const ALL_SCOPES = P.scopes
+
+/** Python's `json.dumps` separators (`", "` and `": "`): oauthlib serialises its bodies with them. */
+function pythonJson(value: Record<string, unknown>): string {
+  return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ')}}`
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -35,52 +44,85 @@ const TOKEN_SOURCES: readonly ParamSource[] = ['form', 'multipart']
 
 type ApiErrorEntry = { code: string; title: string; detail: string }
 
-/** An API error in the `errors` envelope; `entry` is one of `P.apiErrors`. */
-function apiError(status: number, entry: ApiErrorEntry, code: ErrorCode = 'invalid_request'): ProviderError {
-  return new ProviderError(status, code, entry.detail, { code: entry.code, title: entry.title })
+/** An API error: the entry's words; `promotions` marks the Promotions API's own shape. */
+function apiError(status: number, code: ErrorCode, entry: ApiErrorEntry, extra: Record<string, string> = {}): ProviderError {
+  return new ProviderError(status, code, entry.detail, { code: entry.code, title: entry.title, ...extra })
 }
-const notAuthenticated = () => apiError(401, P.apiErrors[401], 'invalid_token')
-const permissionDenied = (entry: ApiErrorEntry = P.apiErrors[403]) => apiError(403, entry, 'insufficient_scope')
+const notAuthenticated = (reason: 'missing' | 'invalid' | 'expired' = 'missing') => apiError(401, 'invalid_token', P.apiErrors[401]!, { reason })
+const permissionDenied = () => apiError(403, 'insufficient_scope', P.apiErrors[403]!)
 
-/** `{"errors":[{"status","code","title","detail"}]}` */
-function renderApiError(error: ProviderError): Response {
-  let entry: ApiErrorEntry
-  if (error.detail.code && error.detail.title) entry = { code: error.detail.code, title: error.detail.title, detail: error.description ?? '' }
-  else if (error.code === 'server_error' || error.code === 'temporarily_unavailable') entry = P.apiErrors[error.code]
-  else if (error.code === 'not_found') entry = P.apiErrors[404]
-  else if (error.code === 'method_not_allowed') entry = P.apiErrors[405]
-  else if (error.code === 'payload_too_large') entry = P.apiErrors[413]
-  else if (error.status === 401) entry = P.apiErrors[401]
-  else entry = { code: error.code, title: reasonPhrase(error.status), detail: error.description ?? reasonPhrase(error.status) }
-  return json({ errors: [{ status: String(error.status), ...entry }] }, error.status)
+/**
+ * The API's error envelope (zapier-docs OpenAPI `ErrorResponse`): `status` an integer, `source`
+ * null and `meta.full_details` (DRF detail and code). A 401 carries DOT's challenge.
+ */
+function renderApiError(error: ProviderError, ctx: RequestContext): Response {
+  const entry = apiEntry(error, ctx)
+  const headers: Record<string, string> = {}
+  if (error.status === 401) headers['www-authenticate'] = challenge(error.detail.reason)
+  return json(
+    { errors: [{ status: error.status, code: entry.code, title: entry.title, detail: entry.detail, source: null, meta: { source: 'ZAPIER', full_details: { message: entry.detail, code: entry.code } } }] },
+    error.status,
+    headers,
+  )
 }
 
-/** RFC 6749 §5.2 as oauthlib writes it: `{"error"}` plus `error_description` when there is one. */
+function apiEntry(error: ProviderError, ctx: RequestContext): ApiErrorEntry {
+  if (error.detail.code && error.detail.title) return { code: error.detail.code, title: error.detail.title, detail: error.description ?? '' }
+  if (error.code === 'method_not_allowed') {
+    const e = P.apiErrors[405]!
+    return { ...e, detail: e.detail.replace('{method}', ctx.method) }
+  }
+  const byStatus = P.apiErrors[error.status] ?? (error.status >= 500 ? P.apiErrors[500]! : { code: error.code, title: reasonPhrase(error.status), detail: error.description ?? reasonPhrase(error.status) })
+  return byStatus
+}
+
+/** DOT@3.0.1:contrib/rest_framework/authentication.py `authenticate_header`: `Bearer realm="api"[,error=…,error_description=…]`. */
+function challenge(reason: string | undefined): string {
+  const words = reason === 'expired' ? P.challenge.expired : reason === 'invalid' ? P.challenge.invalid : undefined
+  return words ? `Bearer realm="${P.challenge.realm}",error="invalid_token",error_description="${words}"` : `Bearer realm="${P.challenge.realm}"`
+}
+
+/** The Promotions API's error objects (string `status`, no `source`/`meta`). */
+function renderPromotionError(error: ProviderError): Response {
+  const entry = P.promotionErrors[error.status] ?? { code: error.code, title: reasonPhrase(error.status), detail: error.description ?? reasonPhrase(error.status) }
+  const headers: Record<string, string> = error.status === 401 ? { 'www-authenticate': challenge(error.detail.reason) } : {}
+  return json({ errors: [{ status: String(error.status), ...entry }] }, error.status, headers)
+}
+
+/**
+ * oauthlib's RFC 6749 §5.2 body (`{"error"[, "error_description"]}`, Python separators) with the
+ * grant's headers (Content-Type, no-store, no-cache; a 401 adds `Bearer error="invalid_client"`,
+ * oauthlib@v3.3.1:oauthlib/oauth2/rfc6749/errors.py). Errors raised before a grant runs (a query
+ * string) come back through DOT without those headers: Django's text/html content type
+ * (DOT@3.0.1:oauth2_backends.py#L151-L167).
+ */
 function renderTokenError(error: ProviderError): Response {
-  if (error.code === 'method_not_allowed') return new Response(null, { status: 405, headers: { allow: 'POST', 'content-type': 'text/html; charset=utf-8' } })
+  // Django's `View.http_method_not_allowed`: 405, empty, `Allow` lists the view's methods.
+  if (error.code === 'method_not_allowed') return textResponse('', { status: 405, headers: { allow: 'POST, OPTIONS', 'content-type': 'text/html; charset=utf-8' } })
+  if (error.code === 'malformed_body') return djangoBadRequestPage()
   let code: string = error.code
   let description = error.description
   if (error.code === 'payload_too_large') [code, description] = ['invalid_request', P.messages.bodyTooLarge]
-  else if (error.code === 'malformed_body') [code, description] = ['invalid_request', P.messages.malformedBody]
   else if (error.code === 'not_found') [code, description] = ['invalid_request', undefined]
   else if (error.status >= 500 && error.code !== 'temporarily_unavailable') [code, description] = ['server_error', undefined]
-  const headers: Record<string, string> = { ...NO_STORE }
-  // oauthlib adds the RFC 6750 challenge to every 401.
+  const body = pythonJson(description === undefined ? { error: code } : { error: code, error_description: description })
+  if (error.detail.endpointLevel) return textResponse(body, { status: error.status, headers: { 'content-type': 'text/html; charset=utf-8' } })
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...NO_STORE }
   if (error.status === 401) headers['www-authenticate'] = `Bearer error="${code}"`
-  return json(description === undefined ? { error: code } : { error: code, error_description: description }, error.status, headers)
+  return textResponse(body, { status: error.status, headers })
 }
 
 /** The authorize pages' errors are HTML; an injected fault answers `{"error"}` (contract §3). */
 function renderAuthorizeError(error: ProviderError): Response {
   if (error.detail.fault) return json({ error: error.code }, error.status)
-  if (error.code === 'method_not_allowed') return new Response(null, { status: 405, headers: { allow: 'GET, POST', 'content-type': 'text/html; charset=utf-8' } })
+  if (error.code === 'method_not_allowed') return textResponse('', { status: 405, headers: { allow: 'GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS', 'content-type': 'text/html; charset=utf-8' } })
   const title = error.code === 'payload_too_large' ? 'Request Entity Too Large' : reasonPhrase(error.status)
   return zapierErrorPage(title, error.description ?? title, error.status)
 }
 
 /** Unknown paths: the API's envelope under `/v1` and `/v2`, the token shape at the token path, Django's 404 page elsewhere. */
 function renderError(error: ProviderError, ctx: RequestContext): Response {
-  if (/^\/v\d+\//.test(ctx.path)) return renderApiError(error)
+  if (/^\/v\d+\//.test(ctx.path)) return renderApiError(error, ctx)
   if (error.code === 'not_found') return zapierErrorPage('Not Found', 'The requested resource was not found on this server.', 404)
   if (ctx.path.startsWith('/oauth/token')) return renderTokenError(error)
   return renderAuthorizeError(error)
@@ -90,77 +132,133 @@ function renderError(error: ProviderError, ctx: RequestContext): Response {
 // Authorize
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * oauthlib's PKCE (oauthlib@v3.3.1:grant_types/authorization_code.py#L489-L514, #L372-L431):
+ * optional (Zapier documents no challenge, so it cannot run DOT ≥ 2.0's `PKCE_REQUIRED=True`:
+ * chosen optional), `plain` and `S256`, `plain` by default; a stored challenge needs a verifier;
+ * a verifier for a code without one is ignored; no syntax check.
+ */
+const PKCE: PkceProfile = {
+  methods: ['plain', 'S256'],
+  defaultMethod: 'plain',
+  required: 'never',
+  checkSyntax: false,
+  verifierWithoutChallenge: 'ignore',
+  missingVerifier: 'invalid_request',
+  missingVerifierDescription: P.messages.codeVerifierRequired,
+  descriptions: { required: P.messages.codeChallengeRequired, unsupportedMethod: P.messages.transformNotSupported, malformed: P.messages.transformNotSupported },
+}
+
+/** The error page's words per reason: "Error: <error>" and oauthlib's description. */
+function pageWords(failure: AuthorizeFailure): string {
+  switch (failure.reason) {
+    case 'duplicate_parameter':
+      return P.messages.duplicate(failure.param ?? '')
+    case 'missing_client_id':
+      return P.messages.missingClientId
+    case 'unknown_client':
+      return P.messages.invalidClientId
+    case 'missing_redirect_uri':
+      return P.messages.missingRedirectUri
+    case 'invalid_redirect_uri':
+      return P.messages.invalidRedirectUri
+    case 'mismatching_redirect_uri':
+      return P.messages.mismatchingRedirectUri
+    case 'invalid_subject':
+      return 'That Zapier account cannot be chosen by this user.'
+    default:
+      return failure.description ?? ''
+  }
+}
+
 const authorizeProfile: AuthorizeProfile<ZapierData> = {
-  responseType: 'required',
-  // oauthlib: an unknown scope redirects with `invalid_scope`; no scope → the default scopes.
-  scopes: { known: P.scopes, separator: P.scopeSeparator, defaults: P.defaultScopes, unknown: 'redirect' },
+  // oauthlib@v3.3.1:grant_types/authorization_code.py#L318-L432 (duplicates first, then this order).
+  order: ['client', 'redirect_uri', 'provider', 'response_type', 'pkce', 'scope'],
+  onError: 'redirect',
+  duplicates: ['client_id', 'response_type', 'redirect_uri', 'scope', 'state'],
+  responseTypes: { code: true, missing: { error: 'invalid_request', description: P.messages.missingResponseType } },
+  // oauthlib@v3.3.1:grant_types/base.py#L178-L215: `response_mode` query (default) or fragment.
+  responseModes: ['query', 'fragment'],
+  scopes: { known: ALL_SCOPES, separator: P.scopeSeparator, defaults: ALL_SCOPES, unknown: 'fail' },
+  redirectUriMatch: 'django-oauth-toolkit',
+  // DOT@3.0.1:oauth2_provider/models.py#L157-L172 `default_redirect_uri`: the only registered one.
+  redirectUriDefault: 'sole-registered',
   codeLifetimeSeconds: P.codeLifetimeSeconds,
   newCode: () => randomAlphanumeric(P.codeLength),
-  // django-oauth-toolkit's default `approval_prompt=force`: the consent page every time.
-  skipApprovedConsent: false,
-  // Deny → `error=access_denied&state=…`, no description.
-  check: (params) =>
-    params.response_mode !== undefined && params.response_mode !== P.responseMode
-      ? { error: 'invalid_request', description: P.messages.unsupportedResponseMode }
-      : undefined,
-  errorParams: (code, state, description) => ({ error: code, error_description: description, state }),
+  pkce: PKCE,
+  // `response_type=token` goes to the implicit grant, which Zapier's apps may not use:
+  // DOT@3.0.1:oauth2_validators.py#L500-L520 `validate_response_type` → `unauthorized_client`.
+  check: (params) => (params.response_type === 'token' ? { reason: 'provider', error: 'unauthorized_client' } : undefined),
+  /**
+   * DOT@3.0.1:views/base.py#L185-L227: `approval_prompt=auto` skips consent when the user holds an
+   * unexpired token covering the scopes; the default (`force`) always asks.
+   */
+  skipConsent: (rt, { client, subject, scopes, params }) => {
+    if (params.approval_prompt !== 'auto') return false
+    const last = latestGrant(rt as ProviderRuntime<unknown, unknown>, client.clientId, subject)
+    return !!last && last.state === 'valid' && scopes.every((s) => last.entry.scopes.includes(s))
+  },
+  // oauthlib `twotuples`: error, error_description when there is one, state; DOT puts them in the query.
+  errorParams: (failure, state) => ({ error: failure.error, error_description: failure.description, state }),
   users: (data) => data.users().map((u) => ({ id: u.id, label: `${u.full_name} (${u.email})` })),
   choices(data, userId) {
     const user = data.user(userId)
     if (!user) return []
     return [{ value: `${userId}:personal`, label: `${user.full_name}'s Zapier account`, subject: { userId, teamId: null, accountId: null } }]
   },
-  errorPage(kind, ctx) {
-    if (kind === 'unknown_client') return zapierErrorPage('Error: invalid_request', 'Invalid client_id parameter value.')
-    if (kind === 'bad_redirect_uri') {
-      const given = ctx.method === 'POST' ? undefined : ctx.url.searchParams.get('redirect_uri')
-      return zapierErrorPage('Error: invalid_request', given === null ? 'Missing redirect URI.' : 'Mismatching redirect URI.')
-    }
-    if (kind === 'invalid_scope') return zapierErrorPage('Error: invalid_scope', 'The requested scope is invalid, unknown, or malformed.')
-    return zapierErrorPage('Error: invalid_request', 'That Zapier account cannot be chosen by this user.')
-  },
+  // DOT's authorize.html error block (400): "Error: <error>" and the description.
+  errorPage: (failure) => (failure.reason === 'csrf' ? zapierCsrfPage() : zapierErrorPage(`Error: ${failure.error}`, pageWords(failure))),
   consentPage: (view) => zapierConsentPage(view),
-}
-
-/**
- * `GET|POST /v2/authorize` and `/oauth/authorize/`. `response_mode=query` is the only mode: any
- * other value (after client, redirect URI and response_type are checked) redirects with
- * `error=invalid_request&error_description=Unsupported response_mode.`
- */
-function authorize(rt: Rt, ctx: RequestContext): Promise<Response> {
-  return handleAuthorizationRequest(rt, authorizeProfile, ctx)
+  csrfField: 'csrfmiddlewaretoken',
 }
 
 // ---------------------------------------------------------------------------------------------
 // Token
 // ---------------------------------------------------------------------------------------------
 
-function tokenError(code: ErrorCode, description?: string): ProviderError {
+/** oauthlib's words for a failed step. */
+function tokenError(code: TokenErrorCode, hint?: string): ProviderError {
+  const description =
+    code !== 'invalid_request'
+      ? undefined
+      : hint === 'code'
+        ? P.messages.missingCode
+        : hint === 'refresh_token'
+          ? P.messages.missingRefreshToken
+          : hint === 'redirect_uri_missing'
+            ? P.messages.missingRedirectUri
+            : hint === 'redirect_uri_mismatch'
+              ? P.messages.mismatchingRedirectUri
+              : hint === 'code_verifier'
+                ? P.messages.codeVerifierRequired
+                : undefined
+  // oauthlib: a missing grant_type is handled as an unknown one (endpoints/token.py#L110-L115).
   return new ProviderError(code === 'invalid_client' ? 401 : 400, code, description)
 }
 
 const tokenProfile: TokenEndpointProfile = {
   paramSources: TOKEN_SOURCES,
-  clientAuth: ['basic', 'body'],
+  clientAuth: CLIENT_AUTH,
   formats: {
     accessLifetimeSeconds: P.accessLifetimeSeconds,
     refreshLifetimeSeconds: P.refreshLifetimeSeconds,
     newAccessToken: () => randomAlphanumeric(P.tokenLength),
     newRefreshToken: () => randomAlphanumeric(P.tokenLength),
   },
+  repeated: 'last',
+  missingGrantType: 'unsupported_grant_type',
+  pkce: PKCE,
   grants: {
-    authorization_code: true,
-    refresh_token: { rotation: 'immediate' },
-    client_credentials: { allowed: P.scopes, defaults: P.clientCredentials.defaults },
+    // oauthlib@v3.3.1:grant_types/authorization_code.py#L434-L542; DOT deletes the grant after success (oauth2_validators.py#L319-L329).
+    authorization_code: { steps: ['code-param', 'client', 'code', 'pkce', 'redirect-uri'], codeUse: 'on-success', redirectUriMismatch: 'invalid_request', redirectUriDefault: 'sole-registered' },
+    // oauthlib@v3.3.1:grant_types/refresh_token.py#L75-L139; DOT@3.0.1 `ROTATE_REFRESH_TOKEN` revokes the old pair (oauth2_validators.py#L637-L654).
+    refresh_token: { steps: ['refresh-param', 'client', 'refresh-token', 'scope'], rotation: 'immediate' },
+    // oauthlib@v3.3.1:grant_types/client_credentials.py#L86-L122: client always, then scopes (DOT default: all).
+    client_credentials: { steps: ['client', 'scope'], allowed: ALL_SCOPES, defaults: ALL_SCOPES },
   },
   scopeSeparator: P.scopeSeparator,
-  error(code, hint) {
-    if (code !== 'invalid_request') return tokenError(code)
-    // oauthlib treats a missing grant_type as `authorization_code`'s and answers unsupported_grant_type.
-    if (hint === 'grant_type') return tokenError('unsupported_grant_type')
-    if (hint === 'malformed body') return tokenError('invalid_request', P.messages.malformedBody)
-    return tokenError('invalid_request', P.messages.missing(hint ?? 'parameter'))
-  },
+  error: tokenError,
+  // oauthlib@v3.3.1:tokens.py#L309-L326: access_token, expires_in, token_type, scope, refresh_token.
   body(issued) {
     const entry = issued.accessEntry
     return {
@@ -174,23 +272,26 @@ const tokenProfile: TokenEndpointProfile = {
 }
 
 /**
- * `POST https://zapier.com/oauth/token/`. oauthlib's checks before the engine's: no query
- * parameters on a POST, no repeated parameter, then the grant's required parameter.
+ * `POST https://zapier.com/oauth/token/`: DOT's TokenView. oauthlib refuses any URL query first
+ * (oauthlib@v3.3.1:endpoints/base.py#L82-L89); a multipart body without its boundary is Django's
+ * HTML 400. The engine then runs the grant's steps; the body is written with Python's separators.
  */
-async function token(rt: Rt, profile: TokenEndpointProfile, ctx: RequestContext): Promise<Response> {
-  if (ctx.url.search.length > 1) throw tokenError('invalid_request', P.messages.queryNotAllowed)
-  const params = await ctx.params(TOKEN_SOURCES).catch(() => {
-    throw tokenError('invalid_request', P.messages.malformedBody)
-  })
-  for (const [name, value] of Object.entries(params)) if (Array.isArray(value)) throw tokenError('invalid_request', P.messages.duplicate(name))
-  if (params.grant_type === 'authorization_code' && !params.code) throw tokenError('invalid_request', P.messages.missing('code'))
-  if (params.grant_type === 'refresh_token' && !params.refresh_token) throw tokenError('invalid_request', P.messages.missing('refresh_token'))
-  return handleTokenRequest(rt, profile, ctx)
+async function token(rt: Rt, ctx: RequestContext): Promise<Response> {
+  if (ctx.url.search.length > 1) throw new ProviderError(400, 'invalid_request', P.messages.queryNotAllowed, { endpointLevel: 'true' })
+  const response = await handleTokenRequest(rt as ProviderRuntime<unknown, unknown>, tokenProfile, ctx)
+  const body = JSON.parse(await response.text()) as Record<string, unknown>
+  return textResponse(pythonJson(body), { status: response.status, headers: response.headers })
 }
 
-/** Django's `APPEND_SLASH` (production): a 301 to the same URL with the slash, whatever the method. */
-function appendSlash(rt: Rt, ctx: RequestContext): Response {
-  if (ctx.path === '/oauth/token' && rt.options.noSlashToken === 'not_found') throw new ProviderError(404, 'not_found', 'Not Found')
+/** `POST /oauth/token` without the slash, per the `noSlashToken` option; the authorize path's 301 (Django `APPEND_SLASH`). */
+function withoutSlash(rt: Rt, ctx: RequestContext): Promise<Response> | Response {
+  if (ctx.path === '/oauth/token') {
+    if (rt.options.noSlashToken === 'serve') {
+      if (ctx.method !== 'POST') throw new ProviderError(405, 'method_not_allowed')
+      return token(rt, ctx)
+    }
+    if (rt.options.noSlashToken === 'not_found') throw new ProviderError(404, 'not_found', 'Not Found')
+  }
   return redirect(`${ctx.baseOf('auth')}${ctx.path}/${ctx.url.search}`, 301)
 }
 
@@ -198,10 +299,14 @@ function appendSlash(rt: Rt, ctx: RequestContext): Response {
 // API
 // ---------------------------------------------------------------------------------------------
 
-/** A valid access token (user or app); 401 otherwise. Revocation, expiry and unknown tokens look alike. */
+/**
+ * A valid access token (user or app); 401 otherwise. oauthlib takes the token from the Bearer
+ * header or an `access_token` parameter (oauthlib@v3.3.1:oauthlib/oauth2/rfc6749/tokens.py#L236-L253).
+ * The body is DRF's for every failure; only the challenge says why (unknown or expired).
+ */
 function anyToken(rt: Rt, ctx: RequestContext): TokenEntry {
-  const auth = authenticateBearer(rt, bearerToken(ctx.headers))
-  if (!auth.ok) throw notAuthenticated()
+  const auth = authenticateBearer(rt, requestAccessToken(ctx, ['access_token']))
+  if (!auth.ok) throw notAuthenticated(auth.reason === 'missing' ? 'missing' : auth.reason === 'expired' ? 'expired' : 'invalid')
   return auth.entry
 }
 
@@ -239,7 +344,7 @@ function intParam(url: URL, name: string, fallback: number, max: number): number
 
 /** The v2 list envelope with limit/offset pagination. */
 function v2List<T>(ctx: RequestContext, items: T[]): Response {
-  const limit = Math.max(1, intParam(ctx.url, 'limit', P.pagination.defaultLimit, P.pagination.maxLimit))
+  const limit = Math.max(1, intParam(ctx.url, 'limit', P.pagination.v2Limit, P.pagination.max))
   const offset = intParam(ctx.url, 'offset', 0, Number.MAX_SAFE_INTEGER)
   const page = (o: number) => {
     const u = new URL(ctx.url)
@@ -286,7 +391,8 @@ function routesFor(rt: Rt): Route[] {
     host,
     endpoint: 'authorize',
     renderError: renderAuthorizeError,
-    handle: (ctx) => authorize(rt, ctx),
+    headers: FRAME_HEADERS,
+    handle: (ctx) => handleAuthorizationRequest(rt, authorizeProfile, ctx),
   })
   return [
     authorizeRoute(P.paths.authorize, 'api'),
@@ -298,9 +404,18 @@ function routesFor(rt: Rt): Route[] {
       endpoint: tokenEndpointKind(TOKEN_SOURCES),
       wrongMethod: () => new ProviderError(405, 'method_not_allowed'),
       renderError: renderTokenError,
-      handle: (ctx) => token(rt, tokenProfile, ctx),
+      handle: (ctx) => token(rt, ctx),
     },
-    ...P.appendSlash.map((path): Route => ({ methods: '*', path, host: 'auth', renderError, handle: (ctx) => appendSlash(rt, ctx) })),
+    ...P.appendSlash.map(
+      (path): Route => ({
+        methods: '*',
+        path,
+        host: 'auth',
+        endpoint: path === '/oauth/token' ? tokenEndpointKind(TOKEN_SOURCES) : undefined,
+        renderError,
+        handle: (ctx) => withoutSlash(rt, ctx),
+      }),
+    ),
 
     api(['GET'], P.paths.profile, (ctx) => {
       const user = rt.data.user(userToken(rt, ctx, P.apiScopes.profile).userId)
@@ -330,14 +445,16 @@ function routesFor(rt: Rt): Route[] {
     api(['GET'], P.paths.appsV1, (ctx) => {
       clientIdParam(rt, ctx)
       const apps = rt.data.apps().map((a) => ({ uuid: a.id, title: a.title, slug: a.slug, description: a.description, image: a.image, hex_color: a.hex_color, url: `https://zapier.com/apps/${a.slug}/integrations` }))
-      const perPage = Math.max(1, intParam(ctx.url, 'per_page', 20, 100))
+      const perPage = Math.max(1, intParam(ctx.url, 'per_page', P.pagination.appsPerPage, P.pagination.max))
       const pageNo = Math.max(1, intParam(ctx.url, 'page', 1, Number.MAX_SAFE_INTEGER))
       return json({ total: apps.length, page: pageNo, pages: Math.max(1, Math.ceil(apps.length / perPage)), per_page: perPage, objects: apps.slice((pageNo - 1) * perPage, pageNo * perPage) })
     }),
     api(['GET'], P.paths.zapTemplates, (ctx) => {
       clientIdParam(rt, ctx)
+      const limit = Math.max(1, intParam(ctx.url, 'limit', P.pagination.templatesLimit, P.pagination.max))
+      const offset = intParam(ctx.url, 'offset', 0, Number.MAX_SAFE_INTEGER)
       return json(
-        rt.data.zapTemplates().map((t) => ({
+        rt.data.zapTemplates().slice(offset, offset + limit).map((t) => ({
           id: t.id,
           title: t.title,
           slug: t.slug,
@@ -366,13 +483,16 @@ function routesFor(rt: Rt): Route[] {
         .map((a) => ({ type: 'action', id: a.id, key: a.key, action_type: a.action_type, is_instant: a.is_instant, title: a.title, description: a.description, app: a.app }))
       return v2List(ctx, actions)
     }),
-    // An app endpoint: only an app access token (client credentials) with promotions:write.
-    api(['DELETE'], P.paths.promotion, (ctx) => {
-      const entry = anyToken(rt, ctx)
-      if (entry.userId !== null || entry.grantType !== 'client_credentials' || !hasScope(entry, P.apiScopes.promotions)) throw permissionDenied(P.apiErrors.appTokenRequired)
-      if (!rt.data.deletePromotion(ctx.routeParams.id ?? '')) throw apiError(404, P.apiErrors[404], 'not_found')
-      return new Response(null, { status: 204 })
-    }),
+    // An app endpoint: only an app access token (client credentials) with promotions:write; the Promotions API's own error shape.
+    {
+      ...api(['DELETE'], P.paths.promotion, (ctx) => {
+        const entry = anyToken(rt, ctx)
+        if (entry.userId !== null || entry.grantType !== 'client_credentials' || !hasScope(entry, P.apiScopes.promotions)) throw apiError(403, 'insufficient_scope', P.promotionErrors[403]!)
+        if (!rt.data.deletePromotion(ctx.routeParams.id ?? '')) throw apiError(404, 'not_found', P.promotionErrors[404]!)
+        return new Response(null, { status: 204 })
+      }),
+      renderError: renderPromotionError,
+    },
   ]
 }
 
