@@ -1,0 +1,171 @@
+/**
+ * What the docs tables' `{placeholders}` stand for, per provider: the demo client's credentials,
+ * a fresh code (through the real authorize endpoint, consent mode `allow`), a token pair from a
+ * real exchange, a refresh token already used, a second client, a PKCE code and its verifier.
+ */
+import { createHash } from 'node:crypto'
+import { calcomUsers } from '../fixtures/calcom.ts'
+import type { ProviderId } from '../mocks/engine/controls.ts'
+import type { Fakes } from '../mocks/fakes.ts'
+import type { Placeholders } from './docs-tables.ts'
+
+/** A fixed PKCE pair (RFC 7636 appendix B). */
+export const CODE_VERIFIER = 'dBjftJeZ4CVP-mJ0gzRc4gRsQ1J9cr2LE1IpLd2BZLb0'
+export const CODE_CHALLENGE = createHash('sha256').update(CODE_VERIFIER).digest('base64url')
+
+interface ProviderRecipe {
+  /** Authorize parameters for the demo client (scope, response_type…), besides client_id and redirect_uri. */
+  authorize: Record<string, string>
+  /** The authorize path and host key. */
+  authorizePath: string
+  authorizeHost?: string
+  /** How an exchange is sent: the token path (host key) and how the client authenticates. */
+  tokenPath: string
+  tokenHost?: string
+  clientAuth: 'body' | 'basic'
+  /** Credentials of a second client, in the provider's format. */
+  other: { clientId: string; clientSecret: string }
+  /** A refresh of `refresh` (to make a used refresh token). */
+  refresh(fakes: Fakes, get: (name: string) => Promise<string>): Promise<Response>
+}
+
+const hex = (seed: string) => createHash('sha256').update(seed).digest('hex')
+const alnum = (seed: string, n: number) => createHash('sha512').update(seed).digest('base64').replace(/[^A-Za-z0-9]/g, '').padEnd(n, 'x').slice(0, n)
+
+const RECIPES: Record<ProviderId, ProviderRecipe> = {
+  calcom: {
+    authorize: { scope: 'READ_BOOKING,READ_PROFILE', state: 'xyz' },
+    authorizePath: '/auth/oauth2/authorize',
+    tokenPath: '/api/auth/oauth/token',
+    clientAuth: 'body',
+    other: { clientId: hex('calcom-other-client'), clientSecret: hex('calcom-other-secret') },
+    async refresh(fakes, get) {
+      const era = (fakes.options('calcom') as { era: string }).era
+      const base = fakes.bases('calcom').app
+      const body = new URLSearchParams({ grant_type: 'refresh_token', client_id: await get('client_id'), client_secret: await get('client_secret') })
+      if (era === 'oauth-service') body.set('refresh_token', await get('refresh_token'))
+      return (await fakes.fetch(new Request(`${base}/api/auth/oauth/refreshToken`, { method: 'POST', headers: { authorization: `Bearer ${await get('refresh_token')}`, 'content-type': 'application/x-www-form-urlencoded' }, body })))!
+    },
+  },
+  bookingsync: {
+    authorize: { scope: 'public rentals_read bookings_read', response_type: 'code', state: 'xyz' },
+    authorizePath: '/oauth/authorize',
+    tokenPath: '/oauth/token',
+    clientAuth: 'body',
+    other: { clientId: hex('bookingsync-other-client'), clientSecret: hex('bookingsync-other-secret') },
+    async refresh(fakes, get) {
+      const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: await get('refresh_token'), client_id: await get('client_id'), client_secret: await get('client_secret') })
+      return (await fakes.fetch(new Request(`${fakes.bases('bookingsync').www}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })))!
+    },
+  },
+  zapier: {
+    authorize: { scope: 'profile zap', response_type: 'code', state: 'xyz' },
+    authorizePath: '/v2/authorize',
+    authorizeHost: 'api',
+    tokenPath: '/oauth/token/',
+    tokenHost: 'auth',
+    clientAuth: 'basic',
+    other: { clientId: alnum('zapier-other-client', 40), clientSecret: alnum('zapier-other-secret', 128) },
+    async refresh(fakes, get) {
+      const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: await get('refresh_token') })
+      const basic = Buffer.from(`${await get('client_id')}:${await get('client_secret')}`).toString('base64')
+      return (await fakes.fetch(new Request(`${fakes.bases('zapier').auth}/oauth/token/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` }, body })))!
+    },
+  },
+}
+
+/** The calcom oauth-service era wants new-style scopes from a legacy client (index 027e9710). */
+function authorizeParams(provider: ProviderId, fakes: Fakes): Record<string, string> {
+  const params = { ...RECIPES[provider].authorize }
+  if (provider === 'calcom' && (fakes.options('calcom') as { era: string }).era === 'oauth-service') params.scope = 'PROFILE_READ,BOOKING_READ'
+  return params
+}
+
+export function placeholdersFor(provider: ProviderId): Placeholders {
+  const recipe = RECIPES[provider]
+  return async function make(name, fakes): Promise<string> {
+    const cache = ((fakes as Fakes & { __placeholders?: Map<string, Promise<string>> }).__placeholders ??= new Map())
+    const get = (n: string) => {
+      let value = cache.get(n)
+      if (!value) cache.set(n, (value = make(n, fakes)))
+      return value
+    }
+    const demo = fakes.demoClient(provider)
+    const bases = fakes.bases(provider)
+    const base = (host?: string) => (host ? bases[host]! : Object.values(bases)[0]!)
+    const otherRegistered = () => fakes.registerClient({ provider, clientId: recipe.other.clientId, clientSecret: recipe.other.clientSecret, redirectUris: demo.redirectUris, name: 'Other App' })
+    /** A code through the real authorize endpoint, consent `allow`. */
+    const codeFor = async (clientId: string, extra: Record<string, string> = {}) => {
+      fakes.setConsent(provider, 'allow')
+      const url = new URL(`${base(recipe.authorizeHost)}${recipe.authorizePath}`)
+      url.search = new URLSearchParams({ client_id: clientId, redirect_uri: demo.redirectUris[0]!, ...authorizeParams(provider, fakes), ...extra }).toString()
+      const answer = (await fakes.fetch(new Request(url, { redirect: 'manual' })))!
+      fakes.setConsent(provider, 'ask')
+      const location = answer.headers.get('location')
+      const code = location ? new URL(location).searchParams.get('code') : null
+      if (!code) throw new Error(`no code for ${clientId}: ${answer.status} ${location ?? (await answer.text()).slice(0, 200)}`)
+      return code
+    }
+    /** A token pair from a real exchange of a fresh code. */
+    const tokens = async (): Promise<Record<string, unknown>> => {
+      const body = new URLSearchParams({ grant_type: 'authorization_code', code: await get('code'), redirect_uri: demo.redirectUris[0]! })
+      const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
+      if (recipe.clientAuth === 'basic') headers.authorization = `Basic ${Buffer.from(`${demo.clientId}:${demo.clientSecret}`).toString('base64')}`
+      else {
+        body.set('client_id', demo.clientId)
+        body.set('client_secret', demo.clientSecret)
+      }
+      const answer = (await fakes.fetch(new Request(`${base(recipe.tokenHost)}${recipe.tokenPath}`, { method: 'POST', headers, body })))!
+      if (answer.status !== 200) throw new Error(`the exchange answered ${answer.status} ${await answer.text()}`)
+      return (await answer.json()) as Record<string, unknown>
+    }
+    switch (name) {
+      case 'client_id':
+        return demo.clientId
+      case 'client_secret':
+        return demo.clientSecret
+      case 'redirect_uri':
+        return demo.redirectUris[0]!
+      case 'code':
+        return codeFor(demo.clientId)
+      case 'pkce_code':
+        return codeFor(demo.clientId, { code_challenge: CODE_CHALLENGE, code_challenge_method: 'S256' })
+      case 'plain_pkce_code':
+        return codeFor(demo.clientId, { code_challenge: CODE_VERIFIER, code_challenge_method: 'plain' })
+      case 'code_verifier':
+        return CODE_VERIFIER
+      case 'code_challenge':
+        return CODE_CHALLENGE
+      case 'token_response':
+        return JSON.stringify(await tokens())
+      case 'access_token':
+        return String(JSON.parse(await get('token_response')).access_token)
+      case 'refresh_token':
+        return String(JSON.parse(await get('token_response')).refresh_token)
+      case 'used_refresh_token': {
+        const old = await get('refresh_token')
+        const answer = await recipe.refresh(fakes, get)
+        if (answer.status !== 200) throw new Error(`the refresh answered ${answer.status} ${await answer.text()}`)
+        return old
+      }
+      case 'revoked_access_token': {
+        const token = await get('access_token')
+        fakes.revoke(provider, demo.clientId)
+        return token
+      }
+      case 'other_client_id':
+        otherRegistered()
+        return recipe.other.clientId
+      case 'other_client_secret':
+        otherRegistered()
+        return recipe.other.clientSecret
+      case 'other_code':
+        otherRegistered()
+        return codeFor(recipe.other.clientId)
+      case 'api_key':
+        return calcomUsers[0]!.apiKey
+      default:
+        throw new Error(`unknown placeholder {${name}}`)
+    }
+  }
+}
