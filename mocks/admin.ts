@@ -31,8 +31,12 @@ const schemas = {
       name: z.string().max(200).optional(),
       scopes: z.array(z.string().max(100)).max(100).nullable().optional(),
       logo: z.string().max(100_000).nullable().optional(),
-      // RFC 6749 §2.1: a public client has no secret (cal.com v2 then requires PKCE).
+      // RFC 6749 §2.1: a public client has no secret (cal.com then requires PKCE).
       public: z.boolean().optional(),
+      // cal.com (oauth-service era): review state, trust, owner.
+      status: z.enum(['approved', 'pending', 'rejected']).optional(),
+      trusted: z.boolean().optional(),
+      ownerUserId: z.number().int().optional(),
     })
     .superRefine((c, ctx) => {
       if (c.public === true && c.clientSecret !== undefined) ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'must be absent for a public client' })

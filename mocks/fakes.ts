@@ -56,6 +56,12 @@ export interface ClientSpec {
    * provider allows it (cal.com `v2`, which then requires PKCE). Default: confidential.
    */
   public?: boolean
+  /** cal.com (oauth-service era): the client's review state (default `approved`). */
+  status?: 'approved' | 'pending' | 'rejected'
+  /** cal.com: a trusted client skips the consent click. */
+  trusted?: boolean
+  /** cal.com: the user who registered the client (may use it while pending). */
+  ownerUserId?: number
 }
 
 /** The fakes with their controls: the in-process equivalent of the control API (contract §4). */
@@ -160,6 +166,9 @@ export function createFakes(options: FakesOptions = {}): Fakes {
         scopes: spec.scopes ?? null,
         logo: spec.logo ?? null,
         ...(spec.public === true ? { public: true } : {}),
+        ...(spec.status !== undefined ? { status: spec.status } : {}),
+        ...(spec.trusted !== undefined ? { trusted: spec.trusted } : {}),
+        ...(spec.ownerUserId !== undefined ? { ownerUserId: spec.ownerUserId } : {}),
       })
     },
     clients: (p) => clients.list(p),

@@ -164,6 +164,23 @@ export function placeholdersFor(provider: ProviderId): Placeholders {
         return codeFor(recipe.other.clientId)
       case 'api_key':
         return calcomUsers[0]!.apiKey
+      // cal.com team grants: user 1 chooses team 101 ("Seeded Team") on the consent page.
+      case 'team_code': {
+        const form = new URLSearchParams({ client_id: demo.clientId, redirect_uri: demo.redirectUris[0]!, ...authorizeParams(provider, fakes), show_account_selector: 'true', user_id: '1', subject: '1:team:101', decision: 'allow' })
+        const answer = (await fakes.fetch(new Request(`${base()}${recipe.authorizePath}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form, redirect: 'manual' })))!
+        const code = new URL(answer.headers.get('location') ?? 'x:').searchParams.get('code')
+        if (!code) throw new Error(`no team code: ${answer.status} ${answer.headers.get('location')}`)
+        return code
+      }
+      case 'team_refresh_token': {
+        const body = new URLSearchParams({ grant_type: 'authorization_code', code: await get('team_code'), redirect_uri: demo.redirectUris[0]!, client_id: demo.clientId, client_secret: demo.clientSecret })
+        const answer = (await fakes.fetch(new Request(`${base()}${recipe.tokenPath}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })))!
+        return String(((await answer.json()) as { refresh_token: string }).refresh_token)
+      }
+      case 'team_refreshed_access_token': {
+        const answer = await recipe.refresh(fakes, async (n) => (n === 'refresh_token' ? get('team_refresh_token') : get(n)))
+        return String(((await answer.json()) as { access_token: string }).access_token)
+      }
       default:
         throw new Error(`unknown placeholder {${name}}`)
     }

@@ -139,8 +139,11 @@ export interface AuthorizeProfile<Data> {
   skipConsent?(rt: ProviderRuntime<Data, unknown>, request: { client: Client; subject: GrantSubject; scopes: string[]; params: Params }): boolean
   /** PKCE (RFC 7636): absent, `code_challenge` is ignored (as by a server that predates it). */
   pkce?: PkceProfile
-  /** A provider's own check, where `order` puts `provider`; an error is answered like the engine's own. */
-  check?(params: Params, client: Client): AuthorizeFailure | undefined
+  /**
+   * A provider's own check, where `order` puts `provider`; an error is answered like the engine's
+   * own. `userId` is the signed-in user: the consent form's `user_id`, else the default user.
+   */
+  check?(params: Params, client: Client, userId: number): AuthorizeFailure | undefined
   /** Query parameters of an error redirect (deny, invalid_scope, …). */
   errorParams(failure: AuthorizeFailure, state: string | undefined): Record<string, string | undefined>
   /** Where "deny" sends the user (default: an `access_denied` error redirect). cal.com's old pages: the bare redirect URI. */
@@ -186,13 +189,14 @@ function consentTokenValid(token: unknown, params: Params, now: number): boolean
 
 /**
  * A consent decision posted by a browser must come from the provider's own page: a same-origin
- * Origin (or none) and the page's token. A request with no browser signals at all (no Origin, no
- * `Sec-Fetch-*`) is a script using the documented consent parameters, and passes without a token.
+ * Origin (or none) and the page's token. A request with neither `Origin` nor `Sec-Fetch-Site`
+ * (browsers send both on a form POST; curl and undici's fetch send neither) is a script using the
+ * documented consent parameters, and passes without a token.
  */
 function consentPostAllowed(ctx: RequestContext, params: Params, field: string, now: number): boolean {
   const origin = ctx.headers.get('origin')
   const site = ctx.headers.get('sec-fetch-site')
-  const browser = origin !== null || site !== null || ctx.headers.has('sec-fetch-mode')
+  const browser = origin !== null || site !== null
   if (!browser) return true
   if (site !== null && site !== 'same-origin' && site !== 'none') return false
   if (origin !== null && origin !== new URL(ctx.base).origin) return false
@@ -281,7 +285,8 @@ export async function handleAuthorizationRequest<Data>(
       }
       scopes = unique([...(requested.length ? requested : (profile.scopes.defaults ?? [])), ...(profile.scopes.always ?? [])])
     } else if (check === 'provider') {
-      const own = client ? profile.check?.(params, client) : undefined
+      const acting = isDecision && Number.isInteger(Number(params.user_id)) ? Number(params.user_id) : rt.defaultUserId()
+      const own = client ? profile.check?.(params, client, acting) : undefined
       if (own) return fail(own)
     }
   }

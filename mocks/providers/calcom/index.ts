@@ -522,10 +522,10 @@ function authorizeProfile(rt: Rt): AuthorizeProfile<CalcomData> {
     newCode: () => randomBase64url(P.codeBytes),
     ...(a.pkce ? { pkce: PKCE } : {}),
     check: service
-      ? (params, client) => {
+      ? (params, client, userId) => {
           // `ensureClientAccessAllowed` for the signed-in (default) user, then the scopes.
           if (client.status === 'rejected') return { reason: 'provider', error: 'unauthorized_client', description: P.reasons.client_rejected, page: true }
-          if ((client.status ?? 'approved') !== 'approved' && client.ownerUserId !== rt.defaultUserId()) return { reason: 'provider', error: 'unauthorized_client', description: P.reasons.client_not_approved, page: true }
+          if ((client.status ?? 'approved') !== 'approved' && client.ownerUserId !== userId) return { reason: 'provider', error: 'unauthorized_client', description: P.reasons.client_not_approved, page: true }
           return scopeCheck(client, params)
         }
       : undefined,
