@@ -47,13 +47,14 @@ export const CHECKS = [
   // 3./4. Rejected callbacks.
   check({ id: 'state-mismatch-rejected', name: 'Tampered state rejected', description: 'a callback whose state was altered answers non-2xx and makes no token request', severity: 'MUST', refs: ['rfc6749-10.12'] }),
   check({ id: 'state-missing-rejected', name: 'Missing state rejected', description: 'a callback without state answers non-2xx and makes no token request', severity: 'MUST', refs: ['rfc6749-10.12'] }),
-  check({ id: 'denied-callback-rejected', name: 'Denied consent is a failure', description: 'an error=access_denied callback answers non-2xx and makes no token request', severity: 'MUST', refs: ['rfc6749-4.1.2.1', '@authorize'] }),
+  check({ id: 'denied-callback-rejected', name: 'Denied consent is a failure', description: 'the callback after Deny (error=access_denied, or cal.com\'s bare "Go back" redirect) answers non-2xx and makes no token request', severity: 'MUST', refs: ['rfc6749-4.1.2.1', '@authorize'] }),
   // 5. Expired code.
   check({ id: 'expired-code-fails', name: 'Expired code is a failure', description: 'a code delivered after its lifetime: /callback non-2xx, /resource non-2xx', severity: 'MUST', refs: ['rfc6749-4.1.2', '@code'] }),
   // 6./7. Refresh.
   check({ id: 'refresh-on-expiry', name: 'Refresh on expiry', description: 'after the access token expires /resource still answers 2xx, through a refresh the fake accepted', severity: 'MUST', refs: ['rfc6749-6', '@refresh'] }),
   check({ id: 'refresh-request', name: 'Well-formed refresh', description: 'the refresh request has the documented shape (cal.com: refresh token in Authorization: Bearer; others: refresh_token grant with client auth)', severity: 'MUST', refs: ['rfc6749-6', '@refresh'] }),
   check({ id: 'refresh-rotation', name: 'Rotated refresh token used', description: 'after a rotation the next refresh presents the new refresh token, never an old one', severity: 'MUST', refs: ['rfc6749-6', 'rfc6749-10.4', '@refresh'], appliesTo: (p) => p.rotatesRefreshTokens }),
+  check({ id: 'long-session', name: 'Refresh again and again', description: 'three expiries in a row: each refreshed and /resource 2xx (keeps the refresh token the provider gave, with or without rotation)', severity: 'MUST', refs: ['rfc6749-6', 'rfc6749-10.4', '@refresh'] }),
   // 8. Revoked grant.
   check({ id: 'revoked-grant-fails', name: 'Revoked grant is a failure', description: 'after revocation and expiry /resource answers non-2xx', severity: 'MUST', refs: ['rfc6749-5.2', 'contract-5'] }),
   check({ id: 'no-refresh-loop', name: 'At most one refresh per call', description: 'a failing refresh is not retried: at most one refresh request per /resource call', severity: 'MUST', refs: ['rfc6749-5.2', 'contract-5'] }),

@@ -16,47 +16,12 @@
  * modes. (Delivering by navigating the page works too, but costs a document load per delivery —
  * measurably slower on a 2-core machine — and follows redirects the answer must not.)
  */
-import { existsSync } from 'node:fs'
+// Types only: nothing here loads playwright-core (./chromium-launch.ts does, when --browser asks for it).
 import type { APIResponse, Browser as PlaywrightBrowser, BrowserContext, CDPSession, Page, Response as PlaywrightResponse } from 'playwright-core'
-import { chromium } from 'playwright-core'
 import { BrowserError, type Decision } from './browser.ts'
 import { type ClientAnswer, type ClientConfig, type ClientDriver, ClientNoAnswerError } from './drivers/driver.ts'
 import type { UserAgentFactory } from './runner.ts'
 import { type LoginResult, PreconditionFailed, type UserAgent, answerLine, isRedirect, providerRefused } from './scenario-run.ts'
-
-/** Debian's Chromium (`apt-get install -y chromium`); `npx playwright install` cannot download here. */
-export const CHROMIUM_PATH = '/usr/bin/chromium'
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-
-/** Chromium is missing or does not start (the CLI exits 2). */
-export class BrowserUnavailableError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'BrowserUnavailableError'
-  }
-}
-
-export interface LaunchOptions {
-  executablePath?: string
-  /**
-   * Let Playwright close the browser on SIGINT/SIGTERM/SIGHUP (its default). The CLI turns this
-   * off and closes the browser itself, after killing the clients.
-   */
-  handleSignals?: boolean
-}
-
-/** One headless Chromium for a whole run; throws BrowserUnavailableError with the fix. */
-export async function launchChromium(options: LaunchOptions = {}): Promise<PlaywrightBrowser> {
-  const executablePath = options.executablePath ?? CHROMIUM_PATH
-  const install = '`apt-get update && apt-get install -y chromium` (npx playwright install cannot download here)'
-  if (!existsSync(executablePath)) throw new BrowserUnavailableError(`--browser needs Chromium at ${executablePath}, which is missing. Install it with ${install}.`)
-  const handle = options.handleSignals ?? true
-  try {
-    return await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, handleSIGINT: handle, handleSIGTERM: handle, handleSIGHUP: handle })
-  } catch (error) {
-    throw new BrowserUnavailableError(`could not start Chromium at ${executablePath}: ${(error as Error).message.split('\n')[0]}. Reinstall it with ${install}.`)
-  }
-}
 
 /** Same scheme, host, port and path (the query is what the scenarios alter). */
 function sameEndpoint(a: string | URL, b: string | URL): boolean {

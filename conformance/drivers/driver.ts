@@ -36,6 +36,11 @@ export interface ClientConfig {
   clientSecret: string
   redirectUri: string
   scope: string
+  /**
+   * The client's clock: how far the suite has moved the fakes' clock (seconds ahead of real time),
+   * and, for a process client, the environment that moves its clock too (./client-clock.ts).
+   */
+  clock?: { offsetSeconds(): number; env?: Record<string, string> }
 }
 
 export function configToEnv(config: ClientConfig, port: number): Record<string, string> {
@@ -51,6 +56,7 @@ export function configToEnv(config: ClientConfig, port: number): Record<string, 
     OAUTH_CLIENT_SECRET: config.clientSecret,
     OAUTH_REDIRECT_URI: config.redirectUri,
     OAUTH_SCOPE: config.scope,
+    ...config.clock?.env,
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer, connect } from 'node:net'
+import { CookieJar, type RequestSite } from '../cookies.ts'
 import { type ClientAnswer, type ClientConfig, type ClientDriver, ClientNoAnswerError, ClientStartError, configToEnv } from './driver.ts'
 
 /** Never hand the client this port: the fakes' documented default. */
@@ -70,6 +71,8 @@ export class ProcessClient implements ClientDriver {
   readonly #child: ChildProcess
   readonly #origin: string
   readonly #requestTimeoutMs: number
+  /** The user's browser keeps the client's cookies (one jar per scenario: a client process per scenario). */
+  readonly #cookies = new CookieJar()
   #stderr = ''
   #exited: { code: number | null; signal: NodeJS.Signals | null } | null = null
 
@@ -129,10 +132,16 @@ export class ProcessClient implements ClientDriver {
     throw new ClientStartError(`client "${options.command}" ${why}`, client.#stderr)
   }
 
-  async #request(path: string, init: RequestInit = {}): Promise<ClientAnswer> {
+  /** A request as the user's browser makes it: with the jar's cookies, keeping what the client sets. */
+  async #request(path: string, init: RequestInit = {}, site: RequestSite = 'same-site'): Promise<ClientAnswer> {
     const url = path.startsWith('http') ? path : `${this.#origin}${path}`
+    const target = new URL(url)
+    const headers = new Headers(init.headers)
+    const cookie = this.#cookies.header(target, site, init.method ?? 'GET')
+    if (cookie) headers.set('cookie', cookie)
     try {
-      const response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(this.#requestTimeoutMs) })
+      const response = await fetch(url, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(this.#requestTimeoutMs) })
+      this.#cookies.store(target, response.headers.getSetCookie())
       return { status: response.status, location: response.headers.get('location'), body: await response.text() }
     } catch (error) {
       const exited = this.#exited ? ` (the client exited: ${this.#exited.code ?? this.#exited.signal})` : ''
@@ -145,8 +154,9 @@ export class ProcessClient implements ClientDriver {
   }
 
   callback(url: string): Promise<ClientAnswer> {
-    // The redirect names the client's own origin (its registered redirect URI): call it as is.
-    return this.#request(url)
+    // The redirect names the client's own origin (its registered redirect URI): call it as is. It
+    // is the provider's redirect, a top-level navigation from another site (SameSite=Lax, not Strict).
+    return this.#request(url, {}, 'cross-site')
   }
 
   oob(code: string): Promise<ClientAnswer> {
