@@ -57,6 +57,7 @@ const schemas = {
 
 /** What `GET /__admin` lists (JSON; a browser gets the dashboard). */
 export const CONTROL_API = [
+  { method: 'GET', path: '/__admin/clients', body: '?provider=…', effect: 'the registered clients (demo, fixtures and registered), secrets included' },
   { method: 'POST', path: '/__admin/clients', body: '{"provider","clientId","clientSecret","redirectUris":[…],"name"?,"scopes"?,"public"?}', effect: 'registers (or replaces) a client; 201 with the client' },
   { method: 'POST', path: '/__admin/clock', body: '{"advanceSeconds":N}', effect: "moves the fakes' clock forward; 200 {\"now\"}" },
   { method: 'POST', path: '/__admin/consent', body: '{"provider"|"*","mode":"ask"|"allow"|"deny"}', effect: 'how the authorize endpoint answers' },
@@ -136,6 +137,11 @@ export function createAdminApp(fakes: Fakes, prefix = '/__admin') {
       if (!query.success) return badRequest(describe(query.error))
       const ndjson = (request.headers.get('accept') ?? '').includes('application/x-ndjson') || query.data.format === 'ndjson'
       return streamEntries(fakes, query.data, ndjson)
+    }
+    if (action === 'clients' && method === 'GET') {
+      const provider = url.searchParams.get('provider')
+      if (provider !== null && !fakes.providers.includes(provider as ProviderId)) return badRequest(`provider: "${provider}" is not running`)
+      return json(fakes.clients((provider as ProviderId | null) ?? undefined))
     }
     if (action === 'reset') {
       if (method !== 'POST') return json({ error: 'method: use POST' }, 405)

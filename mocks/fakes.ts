@@ -38,8 +38,20 @@ export interface FakesOptions {
   options?: { [P in keyof ProviderOptions]?: Partial<ProviderOptions[P]> }
   /** Bounds of the request log (default 10,000 entries, 64 MiB). */
   logLimits?: RequestLogLimits
+  /**
+   * More fixtures per provider, kept across resets like the demo data: clients, users (each
+   * provider's shape, see its `users.schema`) and the user `consent: allow|deny` acts as.
+   */
+  fixtures?: { [P in ProviderId]?: ProviderFixtures }
   /** Request bodies above this many bytes are refused with 413 (default 1 MiB). */
   maxBodyBytes?: number
+  /**
+   * Live codes, access tokens and refresh tokens each provider holds at most (default 500,000
+   * each). Past it, dead ones go at once; if all are live, a new grant is refused with 503.
+   */
+  maxGrants?: number
+  /** Registered clients at most (default 10,000); past it `registerClient` throws (the control API: 400). */
+  maxClients?: number
 }
 
 export interface ClientSpec {
@@ -62,6 +74,12 @@ export interface ClientSpec {
   trusted?: boolean
   /** cal.com: the user who registered the client (may use it while pending). */
   ownerUserId?: number
+}
+
+export interface ProviderFixtures {
+  clients?: Array<Omit<ClientSpec, 'provider'>>
+  users?: unknown[]
+  defaultUserId?: number
 }
 
 /** The fakes with their controls: the in-process equivalent of the control API (contract §4). */
@@ -96,7 +114,20 @@ export interface Fakes {
    */
   setOptions<P extends ProviderId>(provider: P, options: Partial<ProviderOptions[P]>): ProviderOptions[P]
   reset(): void
+  /**
+   * Called after each change made through these controls (a client registered, a consent mode,
+   * options, a reset); codes and tokens report through their stores' `listener`. The state file
+   * (`serve --state`) journals both. Returns a function that stops the calls.
+   */
+  onChange(listener: (event: FakesChange) => void): () => void
 }
+
+/** A change made through the controls (`Fakes.onChange`). */
+export type FakesChange =
+  | { kind: 'client'; client: Client }
+  | { kind: 'consent'; provider: ProviderId; mode: ConsentMode }
+  | { kind: 'options'; provider: ProviderId; options: unknown }
+  | { kind: 'reset' }
 
 /**
  * Creates every fake over one clock, one client registry and one request log.
@@ -120,26 +151,47 @@ export function createFakes(options: FakesOptions = {}): Fakes {
     faults,
     consent: (p: ProviderId) => consentModes.get(p) ?? 'ask',
     maxBodyBytes: options.maxBodyBytes,
+    maxGrants: options.maxGrants,
   }
   const entries = new Map<ProviderId, { def: ProviderDefinition; rt: ProviderRuntime; app: ProviderApp; bases: Record<string, string> }>()
   for (const id of ids) {
     // The registry's definitions differ in their Data/Options types; here they are handled alike.
     const def = PROVIDERS[id] as unknown as ProviderDefinition | undefined
     if (!def) throw new Error(`unknown provider "${id}"`)
-    const rt = createRuntime(def, services, parseOptions(def, id, options.options?.[id] ?? {}))
+    const extra = options.fixtures?.[id]
+    const users = parseUsers(def, id, extra?.users ?? [])
+    const withUsers = (data: unknown) => {
+      for (const u of users) def.users!.add(data, u)
+      return data
+    }
+    const fixtureDef: ProviderDefinition = users.length || extra?.defaultUserId !== undefined
+      ? { ...def, createData: () => withUsers(def.createData()), defaultUserId: (data) => extra?.defaultUserId ?? def.defaultUserId(data) }
+      : def
+    const rt = createRuntime(fixtureDef, services, parseOptions(def, id, options.options?.[id] ?? {}))
     const prefix = `${(options.pathPrefix ?? '').replace(/\/+$/, '')}/${id}`
     const bases = resolveBases(def, options.mount === 'prefixes' ? `${options.origin?.replace(/\/+$/, '') ?? ''}${prefix}` : options.bases?.[id])
-    entries.set(id, { def, rt, app: createProviderApp(def, rt, services, bases), bases })
+    entries.set(id, { def: fixtureDef, rt, app: createProviderApp(fixtureDef, rt, services, bases), bases })
   }
   const entry = (p: ProviderId) => {
     const e = entries.get(p)
     if (!e) throw new Error(`provider "${p}" is not running (running: ${ids.join(', ')})`)
     return e
   }
-  const registerDemoClients = () => {
-    for (const { def } of entries.values()) for (const c of def.demoClients()) clients.register(c)
+  const listeners = new Set<(event: FakesChange) => void>()
+  // Fixtures come back with every start and reset: they are not changes.
+  let fixturesLoading = false
+  const emit = (event: FakesChange) => {
+    if (!fixturesLoading) for (const l of listeners) l(event)
   }
-  registerDemoClients()
+  const registerDemoClients = () => {
+    fixturesLoading = true
+    try {
+      for (const { def } of entries.values()) for (const c of def.demoClients()) clients.register(c)
+      for (const id of ids) for (const c of options.fixtures?.[id]?.clients ?? []) fakes.registerClient({ ...c, provider: id })
+    } finally {
+      fixturesLoading = false
+    }
+  }
 
   const fakes: Fakes = {
     clock,
@@ -155,9 +207,11 @@ export function createFakes(options: FakesOptions = {}): Fakes {
     definition: (p) => entry(p).def,
     registerClient(spec) {
       entry(spec.provider)
+      const max = options.maxClients ?? 10_000
+      if (clients.size >= max && !clients.get(spec.provider, spec.clientId)) throw new Error(`clients: at most ${max} registered clients; reset or replace one`)
       if (spec.public === true && spec.clientSecret !== undefined) throw new Error('clientSecret: a public client has no secret')
       if (spec.public !== true && !spec.clientSecret) throw new Error('clientSecret: required unless public is true')
-      return clients.register({
+      const client = clients.register({
         provider: spec.provider,
         clientId: spec.clientId,
         clientSecret: spec.clientSecret ?? '',
@@ -170,6 +224,8 @@ export function createFakes(options: FakesOptions = {}): Fakes {
         ...(spec.trusted !== undefined ? { trusted: spec.trusted } : {}),
         ...(spec.ownerUserId !== undefined ? { ownerUserId: spec.ownerUserId } : {}),
       })
+      emit({ kind: 'client', client })
+      return client
     },
     clients: (p) => clients.list(p),
     demoClient(p) {
@@ -182,7 +238,10 @@ export function createFakes(options: FakesOptions = {}): Fakes {
     },
     setConsent(p, mode) {
       if (p !== '*') entry(p) // throws for a provider that is not running
-      for (const id of p === '*' ? ids : [p]) consentModes.set(id, mode)
+      for (const id of p === '*' ? ids : [p]) {
+        consentModes.set(id, mode)
+        emit({ kind: 'consent', provider: id, mode })
+      }
     },
     consent: (p) => services.consent(p),
     revoke: (p, clientId) => entry(p).rt.revokeClient(clientId),
@@ -197,6 +256,7 @@ export function createFakes(options: FakesOptions = {}): Fakes {
       const e = entry(p)
       e.rt.options = parseOptions(e.def, p, { ...(e.rt.options as object), ...patch })
       e.app.reconfigure()
+      emit({ kind: 'options', provider: p, options: e.rt.options })
       return e.rt.options as ProviderOptions[typeof p]
     },
     reset() {
@@ -213,9 +273,15 @@ export function createFakes(options: FakesOptions = {}): Fakes {
         rt.refreshBySubject.clear()
         rt.data = def.createData()
       }
+      emit({ kind: 'reset' })
       registerDemoClients()
     },
+    onChange(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
   }
+  registerDemoClients()
   return fakes
 }
 
@@ -225,6 +291,17 @@ export function parseOptions(def: ProviderDefinition, id: ProviderId, given: unk
   if (parsed.success) return parsed.data
   const issue = parsed.error.issues[0]!
   throw new OptionsError(`options.${id}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`)
+}
+
+/** Users a config file adds, validated by the provider's schema; a bad one throws naming `fixtures.<id>.users.<n>.<field>`. */
+function parseUsers(def: ProviderDefinition, id: ProviderId, users: unknown[]): unknown[] {
+  if (users.length && !def.users) throw new OptionsError(`fixtures.${id}.users: this provider takes no users`)
+  return users.map((u, n) => {
+    const parsed = def.users!.schema.safeParse(u)
+    if (parsed.success) return parsed.data
+    const issue = parsed.error.issues[0]!
+    throw new OptionsError(`fixtures.${id}.users.${n}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`)
+  })
 }
 
 /** Options a provider does not accept (`createFakes`, the config file, `POST /__admin/options`). */

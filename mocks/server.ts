@@ -16,6 +16,7 @@ import { z } from 'zod'
 import { html, json, page } from './engine/http.ts'
 import { htmlDocument } from './engine/pages.ts'
 import { type Fakes, type FakesOptions, createFakes } from './fakes.ts'
+import type { StateFile } from './state.ts'
 import { TENANT_NAME, TenantLimitError, type TenantOptions, Tenants } from './tenants.ts'
 
 export interface ServerOptions extends Omit<FakesOptions, 'mount' | 'bases' | 'origin' | 'pathPrefix'> {
@@ -39,6 +40,11 @@ export interface ServerOptions extends Omit<FakesOptions, 'mount' | 'bases' | 'o
   onRequest?: (line: string) => void
   /** Warnings at start (e.g. listening beyond loopback); default `console.warn`. */
   warn?: (message: string) => void
+  /**
+   * The default tenant's state kept in a file across restarts (`serve --state`, ./state.ts): loaded
+   * at start, every change written before the answer that follows it leaves.
+   */
+  state?: StateFile
 }
 
 export interface RunningServer {
@@ -205,7 +211,7 @@ function tokenMatches(given: string, expected: string): boolean {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1'
   const warn = options.warn ?? ((m: string) => console.warn(m))
-  const { port: _port, host: _host, publicUrl: _publicUrl, adminToken, allowedHosts = [], tenants: tenantOptions, limits, onRequest, warn: _warn, ...fakesOptions } = options
+  const { port: _port, host: _host, publicUrl: _publicUrl, adminToken, allowedHosts = [], tenants: tenantOptions, limits, onRequest, warn: _warn, state, ...fakesOptions } = options
   // Known once listening (port 0 picks one): the fakes are created after `listen`, before the first request.
   let publicUrl!: URL
   let base = ''
@@ -235,7 +241,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     return app
   }
 
-  const handler: FetchHandler = async (request, connection) => {
+  const route: FetchHandler = async (request, connection) => {
     const url = new URL(request.url)
     const hostHeader = request.headers.get('host')
     const hostOk = hostHeader !== null && allowed.has(normalizeHost(hostHeader) ?? '')
@@ -282,6 +288,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (path === '/') return indexResponse(fakes, request, publicUrl.href.replace(/\/+$/, ''))
     return undefined
   }
+  // With a state file, what a request changed is on disk before its answer leaves.
+  const handler: FetchHandler = state
+    ? async (request, connection) => {
+        try {
+          return await route(request, connection)
+        } finally {
+          state.flush()
+        }
+      }
+    : route
 
   const running = await listen([handler], {
     ...limits,
@@ -293,6 +309,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       allowed = allowedHostSet(publicUrl, host, port, allowedHosts)
       const origin = publicUrl.origin
       fakes = createFakes({ ...fakesOptions, mount: 'prefixes', origin, pathPrefix: base })
+      state?.attach(fakes)
       tenants = new Tenants((name) => createFakes({ ...fakesOptions, mount: 'prefixes', origin, pathPrefix: `${base}/t/${name}` }), tenantOptions)
       return origin
     },
@@ -311,6 +328,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close: async () => {
       clearInterval(sweeper)
       await running.close()
+      state?.close()
     },
   }
 }

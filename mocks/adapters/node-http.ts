@@ -231,7 +231,14 @@ export async function listen(
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
-  const origin = typeof options.origin === 'function' ? options.origin({ host, port: address.port }) : (options.origin ?? url)
+  let origin: string
+  try {
+    origin = typeof options.origin === 'function' ? options.origin({ host, port: address.port }) : (options.origin ?? url)
+  } catch (error) {
+    // Whatever the caller builds once the port is known failed: nothing listens on its behalf.
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    throw error
+  }
   listener = createNodeListener(handlers, { origin, maxBufferedBytes: options.maxBufferedBytes, onAnswer: options.onAnswer })
   return {
     server,

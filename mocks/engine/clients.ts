@@ -58,6 +58,10 @@ export class ClientRegistry {
     return stored
   }
 
+  get size(): number {
+    return this.#index.size
+  }
+
   /** O(1) lookup on the token path. */
   get(provider: ProviderId, clientId: string): Client | undefined {
     return this.#index.get(`${provider}:${clientId}`)

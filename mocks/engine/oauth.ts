@@ -290,6 +290,7 @@ export function authenticateBearer(
       revokeTokens(rt, entry.revokeOnFirstUse)
       entry.revokeOnFirstUse = []
     }
+    rt.accessTokens.touch(token)
   }
   if (anyOfScopes.length && !anyOfScopes.some((s) => entry.scopes.includes(s))) return { ok: false, reason: 'insufficient_scope' }
   return { ok: true, token, entry }

@@ -6,7 +6,7 @@ import { ProviderError } from './errors.ts'
 import { BUFFERED_BODY, TEXT_BODY } from './http.ts'
 import type { ParamSource, Params } from './params.ts'
 import { DEFAULT_MAX_BODY_BYTES, readParams } from './params.ts'
-import { ExpiringStore, type StoredGrant } from './store.ts'
+import { ExpiringStore, StoreFullError, type StoredGrant } from './store.ts'
 
 /** Who a grant speaks for: a user, a team (cal.com team grants) and/or an account (BookingSync). */
 export interface GrantSubject {
@@ -121,6 +121,11 @@ export interface ProviderDefinition<Data = unknown, Options = unknown> {
   createData(): Data
   /** Clients registered at start and after a reset. */
   demoClients(): Client[]
+  /**
+   * Users a config file or `createFakes({ fixtures })` may add to the provider's data, beside the
+   * demo users: their shape (zod, with defaults) and how one is added.
+   */
+  users?: { schema: z.ZodType; add(data: Data, user: unknown): void }
   /** The user `consent: allow|deny` acts as. */
   defaultUserId(data: Data): number
   /**
@@ -164,6 +169,8 @@ export interface ProviderServices {
   faults: Faults
   consent: (provider: ProviderId) => ConsentMode
   maxBodyBytes?: number
+  /** Live entries each store holds at most (default 500,000). */
+  maxGrants?: number
 }
 
 /**
@@ -295,9 +302,14 @@ export function createProviderApp<Data, Options>(
       }
       response = await route.handle(ctx)
     } catch (error) {
+      // A full store refuses the new grant in the provider's own shape (503), and the fake keeps serving.
       const providerError =
-        error instanceof ProviderError ? error : new ProviderError(500, 'server_error', 'Internal Server Error', { cause: String(error) })
-      if (!(error instanceof ProviderError)) console.error(`[oauth-fakes:${def.id}] ${method} ${where.path}:`, error)
+        error instanceof ProviderError
+          ? error
+          : error instanceof StoreFullError
+            ? new ProviderError(503, 'temporarily_unavailable', error.message)
+            : new ProviderError(500, 'server_error', 'Internal Server Error', { cause: String(error) })
+      if (!(error instanceof ProviderError) && !(error instanceof StoreFullError)) console.error(`[oauth-fakes:${def.id}] ${method} ${where.path}:`, error)
       response = renderSafely(() => (route?.renderError ?? def.renderError)(providerError, ctx), providerError)
     }
     if (route?.headers) for (const [k, v] of Object.entries(route.headers)) response.headers.set(k, v)
@@ -390,9 +402,9 @@ export function createRuntime<Data, Options>(
     id: def.id,
     clock: services.clock,
     clients: services.clients,
-    codes: new ExpiringStore<CodeEntry>(),
-    accessTokens: new ExpiringStore<TokenEntry>(),
-    refreshTokens: new ExpiringStore<TokenEntry>(),
+    codes: new ExpiringStore<CodeEntry>({ maxEntries: services.maxGrants }),
+    accessTokens: new ExpiringStore<TokenEntry>({ maxEntries: services.maxGrants }),
+    refreshTokens: new ExpiringStore<TokenEntry>({ maxEntries: services.maxGrants }),
     latestGrants: new Map(),
     refreshBySubject: new Map(),
     options: def.optionsSchema.parse(options),

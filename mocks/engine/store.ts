@@ -23,14 +23,26 @@ export type Lookup<V> =
   | { state: 'revoked'; entry: V }
   | { state: 'unknown' }
 
+/** A change to a store, as the state file records it (./../state.ts). */
+export type StoreChange<V> = { op: 'set'; key: string; entry: V } | { op: 'delete'; key: string } | { op: 'revoke'; key: string; at: number } | { op: 'touch'; key: string; entry: V }
+
+/** Thrown when a store holds `maxEntries` live entries: a new grant is refused, never a live one dropped. */
+export class StoreFullError extends Error {
+  constructor(readonly max: number) {
+    super(`the fake holds ${max} live codes or tokens, its limit: reset it (POST /__admin/reset) or let some expire`)
+    this.name = 'StoreFullError'
+  }
+}
+
 export interface ExpiringStoreOptions {
   /** Seconds an expired or revoked entry is kept so that it can be told from an unknown one. */
   retainSeconds?: number
   /** A full sweep runs at most once per this many seconds of fake time. */
   sweepEverySeconds?: number
   /**
-   * At most this many entries; past it the oldest go first. Refresh tokens that never expire
-   * (BookingSync, Zapier) would otherwise pile up for ever, one per login that never refreshed.
+   * At most this many entries (default 500,000). When full, dead entries (expired or revoked) go
+   * at once, whatever `retainSeconds` says; if every entry is still live, `set` throws
+   * StoreFullError (the endpoint answers 503) rather than drop a grant a client still holds.
    */
   maxEntries?: number
 }
@@ -42,6 +54,8 @@ export class ExpiringStore<V extends StoredGrant> {
   readonly #sweepEveryMs: number
   readonly #maxEntries: number
   #nextSweepAt = 0
+  /** Told of every change (the state file's journal); `null` when nothing listens. */
+  listener: ((change: StoreChange<V>) => void) | null = null
 
   constructor(options: ExpiringStoreOptions = {}) {
     this.#retainMs = (options.retainSeconds ?? 24 * 3600) * 1000
@@ -56,12 +70,34 @@ export class ExpiringStore<V extends StoredGrant> {
   /** Stores `entry` under `key` (a token string is its own key). */
   set(key: string, entry: V, now: number): void {
     this.#maybeSweep(now)
+    if (this.#entries.size >= this.#maxEntries && !this.#entries.has(key)) {
+      this.#dropDead(now)
+      if (this.#entries.size >= this.#maxEntries) throw new StoreFullError(this.#maxEntries)
+    }
     this.#entries.delete(key) // a re-set key moves to the newest end of the insertion order
     this.#entries.set(key, entry)
-    if (this.#entries.size > this.#maxEntries) this.delete(this.#entries.keys().next().value!)
     let keys = this.#byClient.get(entry.clientId)
     if (!keys) this.#byClient.set(entry.clientId, (keys = new Set()))
     keys.add(key)
+    this.listener?.({ op: 'set', key, entry })
+  }
+
+  /** Records that an entry changed in place (first use of a token): the state file keeps it. */
+  touch(key: string): void {
+    const entry = this.#entries.get(key)
+    if (entry) this.listener?.({ op: 'touch', key, entry })
+  }
+
+  /** Every entry that is no longer valid goes now, retained or not (the store is full). */
+  #dropDead(now: number): void {
+    for (const [key, entry] of this.#entries) {
+      if (entry.revokedAt !== null || (entry.expiresAt !== null && entry.expiresAt <= now)) this.delete(key)
+    }
+  }
+
+  /** Every entry, oldest first (the state file's snapshot, the dashboard). */
+  *entries(): IterableIterator<[string, V]> {
+    yield* this.#entries
   }
 
   /** The entry and its state at `now`, in O(1). */
@@ -79,6 +115,7 @@ export class ExpiringStore<V extends StoredGrant> {
     if (!entry) return false
     this.#entries.delete(key)
     this.#byClient.get(entry.clientId)?.delete(key)
+    this.listener?.({ op: 'delete', key })
     return true
   }
 
@@ -87,6 +124,7 @@ export class ExpiringStore<V extends StoredGrant> {
     const entry = this.#entries.get(key)
     if (!entry || entry.revokedAt !== null) return false
     entry.revokedAt = now
+    this.listener?.({ op: 'revoke', key, at: now })
     return true
   }
 

@@ -47,6 +47,20 @@ export function createBookingsyncData() {
     users: () => db.user.getAll(),
     user: (id: number) => db.user.findFirst({ where: { id: { equals: id } } }),
     account,
+    /** Adds a user and the accounts they may authorize for (a config file's users). */
+    addUser(user: { id: number; name: string; email: string; accounts: Array<{ id: number; business_name: string; email: string }> }) {
+      db.user.delete({ where: { id: { equals: user.id } } })
+      db.user.create({ id: user.id, name: user.name, email: user.email })
+      for (const a of user.accounts) {
+        if (!account(a.id)) {
+          const stamp = '2025-01-01T00:00:00Z'
+          const fixture: BookingsyncAccountFixture = { id: a.id, business_name: a.business_name, email: a.email, status: 'active', country_code: 'FR', default_locale: 'en', selected_locales: ['en'], website: null, created_at: stamp, updated_at: stamp }
+          db.account.create({ id: a.id, json: JSON.stringify(fixture) })
+        }
+        db.membership.delete({ where: { id: { equals: `${user.id}:${a.id}` } } })
+        db.membership.create({ id: `${user.id}:${a.id}`, userId: user.id, accountId: a.id })
+      }
+    },
     /** The accounts a user may authorize an application for, in fixture order. */
     accountsOf(userId: number): BookingsyncAccountFixture[] {
       return db.membership

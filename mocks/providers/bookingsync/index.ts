@@ -3,6 +3,7 @@
  * source line of each; the Doorkeeper release (`doorkeeper` option) decides every endpoint's
  * answers together. This file wires them to the engine's steps. Docs: docs/providers/bookingsync.md.
  */
+import { z } from 'zod'
 import { bookingsyncDefaultUserId, bookingsyncDemoClient } from '../../../fixtures/bookingsync.ts'
 import { type AuthorizeFailure, type AuthorizeProfile, handleAuthorizationRequest, latestGrant } from '../../engine/authorize.ts'
 import type { ControlEndpoint } from '../../engine/controls.ts'
@@ -438,6 +439,18 @@ export const bookingsync = defineProvider<BookingsyncData, BookingsyncOptions>({
   hosts: { www: P.host },
   createData: createBookingsyncData,
   demoClients: () => [bookingsyncDemoClient],
+  users: {
+    schema: z
+      .object({
+        id: z.number().int().positive(),
+        name: z.string().max(200),
+        email: z.string().email(),
+        /** The accounts the user may authorize for (existing ones, or new ones created with them). */
+        accounts: z.array(z.object({ id: z.number().int().positive(), business_name: z.string().max(200), email: z.string().email().default('owner@example.com') }).strict()).min(1),
+      })
+      .strict(),
+    add: (data, user) => data.addUser(user as Parameters<BookingsyncData['addUser']>[0]),
+  },
   defaultUserId: () => bookingsyncDefaultUserId,
   optionsSchema: bookingsyncOptionsSchema,
   endpoints: {

@@ -48,6 +48,11 @@ export function createCalcomData() {
         .map((m) => db.team.findFirst({ where: { id: { equals: m.teamId } } }))
         .filter((t) => t !== null)
     },
+    /** Adds a user (a config file's users). */
+    addUser(user: { id: number; username: string; name: string; email: string; timeZone: string; locale: string; apiKey: string }) {
+      db.user.delete({ where: { id: { equals: user.id } } })
+      db.user.create({ ...user })
+    },
     /** The team's OWNER (API v2 acts for the owner of a team token). */
     teamOwner(teamId: number): number | null {
       return db.membership.findFirst({ where: { teamId: { equals: teamId }, role: { equals: 'OWNER' } } })?.userId ?? null

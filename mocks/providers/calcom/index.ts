@@ -8,6 +8,7 @@
  * (pages and app router), the OAuthService routes of `apps/web` (`{"error"}`), and API v2's
  * `/v2/auth/oauth2/token` (`{"error","error_description"}`).
  */
+import { z } from 'zod'
 import { calcomDefaultUserId, calcomDemoClient } from '../../../fixtures/calcom.ts'
 import { type AuthorizeFailure, type AuthorizeProfile, handleAuthorizationRequest } from '../../engine/authorize.ts'
 import type { Client } from '../../engine/clients.ts'
@@ -582,6 +583,24 @@ export const calcom = defineProvider<CalcomData, CalcomOptions>({
   hosts: { app: P.host, api: P.apiHost },
   createData: createCalcomData,
   demoClients: () => [calcomDemoClient],
+  users: {
+    schema: z
+      .object({
+        id: z.number().int().positive(),
+        username: z.string().min(1).max(100),
+        name: z.string().max(200),
+        email: z.string().email(),
+        timeZone: z.string().default('Europe/London'),
+        locale: z.string().default('en'),
+        /** A personal API key for listBookings (cal.com keys start with `cal_`). */
+        apiKey: z.string().startsWith('cal_').optional(),
+      })
+      .strict(),
+    add: (data, user) => {
+      const u = user as Parameters<CalcomData['addUser']>[0] & { apiKey?: string }
+      data.addUser({ ...u, apiKey: u.apiKey ?? `cal_live_${u.id.toString(16).padStart(32, '0')}` })
+    },
+  },
   defaultUserId: () => calcomDefaultUserId,
   optionsSchema: calcomOptionsSchema,
   endpoints: {

@@ -51,6 +51,11 @@ export function createZapierData() {
 
   const parse = <T>(rows: Array<{ json: string }>): T[] => rows.map((r) => JSON.parse(r.json) as T)
   return {
+    /** Adds a user (a config file's users). */
+    addUser(user: { id: number; first_name: string; last_name: string; email: string; email_confirmed: boolean; timezone: string }) {
+      db.user.delete({ where: { id: { equals: user.id } } })
+      db.user.create({ ...user, full_name: `${user.first_name} ${user.last_name}` })
+    },
     db,
     user: (id: number | null) => (id === null ? null : db.user.findFirst({ where: { id: { equals: id } } })),
     users: () => db.user.getAll(),

@@ -6,6 +6,7 @@
  * (https://zapier.com: `/oauth/token/` and the older `/oauth/authorize/`). Standalone, both live
  * under `/zapier`.
  */
+import { z } from 'zod'
 import { zapierDefaultUserId, zapierDemoClient } from '../../../fixtures/zapier.ts'
 import { type AuthorizeFailure, type AuthorizeProfile, handleAuthorizationRequest, latestGrant } from '../../engine/authorize.ts'
 import { randomAlphanumeric } from '../../engine/crypto.ts'
@@ -502,6 +503,19 @@ export const zapier = defineProvider<ZapierData, ZapierOptions>({
   hosts: P.hosts,
   createData: createZapierData,
   demoClients: () => [zapierDemoClient],
+  users: {
+    schema: z
+      .object({
+        id: z.number().int().positive(),
+        first_name: z.string().max(100),
+        last_name: z.string().max(100),
+        email: z.string().email(),
+        email_confirmed: z.boolean().default(true),
+        timezone: z.string().default('UTC'),
+      })
+      .strict(),
+    add: (data, user) => data.addUser(user as Parameters<ZapierData['addUser']>[0]),
+  },
   defaultUserId: () => zapierDefaultUserId,
   optionsSchema: zapierOptionsSchema,
   endpoints: {

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * `oauth-fakes`: the command line. `serve` (the default) runs the fakes; `conform` runs the
+ * conformance suite against a client.
+ */
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { serve } from './serve.ts'
+
+export const USAGE = `usage: oauth-fakes <command> [options]
+
+commands:
+  serve     run the fakes (cal.com, BookingSync, Zapier) and their control API (default)
+  conform   run the conformance suite against an OAuth client (any language)
+
+  oauth-fakes <command> --help    the command's options
+  oauth-fakes --version           the version`
+
+/** This package's version, from its package.json (found upwards from this file, source or built). */
+export function version(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === 'oauth-fakes' && pkg.version) return pkg.version
+    } catch {
+      // not here: one directory up
+    }
+    dir = dirname(dir)
+  }
+  return 'unknown'
+}
+
+/** Runs a command; resolves with the exit code, or (serve) once the server stops. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv
+  if (first === '--version' || first === '-v') {
+    console.log(version())
+    return 0
+  }
+  if (first === '--help' || first === '-h' || first === 'help') {
+    console.log(USAGE)
+    return 0
+  }
+  const command = first === undefined || first.startsWith('-') ? 'serve' : first
+  const args = command === first ? rest : argv
+  if (command === 'serve') {
+    const started = await serve(args)
+    if (typeof started === 'number') return started
+    return new Promise<number>((resolve) => {
+      let stopping = false
+      const stop = () => {
+        if (stopping) return
+        stopping = true
+        void started.stop().then(() => resolve(0))
+        // Keep-alive sockets may hold close(): do not wait for them past a second.
+        setTimeout(() => resolve(0), 1000).unref()
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
+  }
+  if (command === 'conform') {
+    const { main: conform } = await import('../conformance/cli.ts')
+    return conform([...args])
+  }
+  console.error(`oauth-fakes: unknown command "${command}" (serve or conform; see --help)`)
+  return 2
+}
+
+// Run as the program (`oauth-fakes …`, `node dist/cli/main.js …`); tests import `main`.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exit(await main(process.argv.slice(2)))
