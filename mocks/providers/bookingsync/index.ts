@@ -49,11 +49,14 @@ const lifetime = (seconds: number) => seconds + 0.001
  * (ActionDispatch::Http::Parameters#parameters: `request_parameters.merge(query_parameters)`).
  */
 async function railsParams(ctx: RequestContext): Promise<Params> {
-  const merged = Object.create(null) as Params
-  for (const source of [await ctx.params(['form', 'json']), await ctx.params(['query'])]) {
-    for (const [key, value] of Object.entries(source)) merged[key] = Array.isArray(value) ? value.at(-1) : value
-  }
-  return merged
+  return Object.assign(lastValues(await ctx.params(['form', 'json'])), lastValues(await ctx.params(['query'])))
+}
+
+/** Each parameter's last value (Rack: a repeated key keeps its last). */
+function lastValues(params: Params): Params {
+  const out = Object.create(null) as Params
+  for (const [key, value] of Object.entries(params)) out[key] = Array.isArray(value) ? value.at(-1) : value
+  return out
 }
 
 /** The request as the engine's endpoints see it, with Rails `params` whatever sources they ask for. */
@@ -212,7 +215,7 @@ function authorizeProfile(rt: Rt): AuthorizeProfile<BookingsyncData> {
       redirectUri: P.oobRedirectUri,
       anyClient: r.oobAnyClient,
       // State is dropped (DK@v4.2.6:lib/doorkeeper/oauth/authorization/code.rb#L22-L24).
-      location: (base, code) => (r.nativePath === '/oauth/authorize/native' ? `${base}${P.paths.native}?code=${encodeURIComponent(code)}` : `${base}/oauth/authorize/${encodeURIComponent(code)}`),
+      location: (base, code) => (r.nativePath === P.paths.native ? `${base}${P.paths.native}?code=${encodeURIComponent(code)}` : `${base}${P.paths.authorize}/${encodeURIComponent(code)}`),
       // DK@v4.2.6:authorizations_controller.rb#L35-L41: nothing to redirect to, so the error body as JSON.
       deny: (state) => json({ error: 'access_denied', error_description: P.descriptions.access_denied, ...(state ? { state } : {}) }, r.oobDenyStatus, {}, JSON_TYPE),
     },
@@ -402,13 +405,6 @@ async function revoke(rt: Rt, ctx: RequestContext): Promise<Response> {
   const row = found.entry.kind === 'access' || !found.entry.pair ? found : rt.accessTokens.lookup(found.entry.pair, now)
   if (row.state === 'valid') revokeTokens(rt, [token, ...(found.entry.pair ? [found.entry.pair] : [])])
   return done()
-}
-
-/** Each parameter's last value (Rack: a repeated key keeps its last). */
-function lastValues(params: Params): Params {
-  const out = Object.create(null) as Params
-  for (const [key, value] of Object.entries(params)) out[key] = Array.isArray(value) ? value.at(-1) : value
-  return out
 }
 
 /**

@@ -16,9 +16,9 @@ export const bookingsyncProfile = {
   host: 'https://www.bookingsync.com',
   paths: {
     authorize: '/oauth/authorize',
-    /** Doorkeeper ≥ 4.3 shows an out-of-band code here… */
+    /** The out-of-band code page of Doorkeeper ≥ 4.3 (`?code=`; the 5.6.9 release)… */
     native: '/oauth/authorize/native',
-    /** …older Doorkeeper at `/oauth/authorize/<code>`; both answer. */
+    /** …and of older Doorkeeper (the 4.2.6 release). Only the release's own route answers. */
     nativeLegacy: '/oauth/authorize/:code',
     token: '/oauth/token',
     revoke: '/oauth/revoke',
