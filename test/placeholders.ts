@@ -1,7 +1,9 @@
 /**
  * What the docs tables' `{placeholders}` stand for, per provider: the demo client's credentials,
  * a fresh code (through the real authorize endpoint, consent mode `allow`), a token pair from a
- * real exchange, a refresh token already used, a second client, a PKCE code and its verifier.
+ * real exchange, a refresh token already used, a second client, a PKCE code and its verifier,
+ * an out-of-band code, a code already exchanged, the scope of an earlier (or revoked) grant, a
+ * client-credentials token, and an access token whose application used up its hourly API budget.
  */
 import { createHash } from 'node:crypto'
 import { calcomUsers } from '../fixtures/calcom.ts'
@@ -180,6 +182,45 @@ export function placeholdersFor(provider: ProviderId): Placeholders {
       case 'team_refreshed_access_token': {
         const answer = await recipe.refresh(fakes, async (n) => (n === 'refresh_token' ? get('team_refresh_token') : get(n)))
         return String(((await answer.json()) as { access_token: string }).access_token)
+      case 'oob_code': {
+        // The out-of-band redirect shows the code on a page: `/oauth/authorize/<code>` or `…/native?code=<code>`.
+        fakes.setConsent(provider, 'allow')
+        const url = new URL(`${base(recipe.authorizeHost)}${recipe.authorizePath}`)
+        url.search = new URLSearchParams({ client_id: demo.clientId, ...authorizeParams(provider, fakes), redirect_uri: 'urn:ietf:wg:oauth:2.0:oob' }).toString()
+        const answer = (await fakes.fetch(new Request(url, { redirect: 'manual' })))!
+        fakes.setConsent(provider, 'ask')
+        const location = new URL(answer.headers.get('location') ?? 'about:blank')
+        const code = location.searchParams.get('code') ?? decodeURIComponent(location.pathname.split('/').at(-1) ?? '')
+        if (!code || answer.status !== 302) throw new Error(`no out-of-band code: ${answer.status} ${location}`)
+        return code
+      }
+      case 'used_code':
+        await get('token_response')
+        return get('code')
+      case 'approved_scope':
+        // A grant the demo user already gave (the exchange of `{code}`), by the scope it was asked with.
+        await get('token_response')
+        return authorizeParams(provider, fakes).scope!
+      case 'revoked_scope':
+        await get('revoked_access_token')
+        return authorizeParams(provider, fakes).scope!
+      case 'client_credentials_token': {
+        const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: demo.clientId, client_secret: demo.clientSecret })
+        const answer = (await fakes.fetch(new Request(`${base(recipe.tokenHost)}${recipe.tokenPath}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })))!
+        if (answer.status !== 200) throw new Error(`client credentials answered ${answer.status} ${await answer.text()}`)
+        return String(((await answer.json()) as { access_token: unknown }).access_token)
+      }
+      case 'exhausted_access_token': {
+        // Spends the application's hourly budget (the `rateLimit` option) on its resource endpoint.
+        const token = await get('access_token')
+        const limit = (fakes.options(provider) as { rateLimit?: number }).rateLimit
+        if (!limit) throw new Error(`${provider} has no rateLimit option`)
+        const resource = `${base()}${fakes.definition(provider).endpoints.resource}`
+        for (let i = 0; i < limit; i++) {
+          const answer = (await fakes.fetch(new Request(resource, { headers: { authorization: `Bearer ${token}` } })))!
+          if (answer.status !== 200) throw new Error(`request ${i + 1} of ${limit} answered ${answer.status}`)
+        }
+        return token
       }
       default:
         throw new Error(`unknown placeholder {${name}}`)

@@ -189,9 +189,10 @@ function consentTokenValid(token: unknown, params: Params, now: number): boolean
 
 /**
  * A consent decision posted by a browser must come from the provider's own page: a same-origin
- * Origin (or none) and the page's token. A request with neither `Origin` nor `Sec-Fetch-Site`
- * (browsers send both on a form POST; curl and undici's fetch send neither) is a script using the
- * documented consent parameters, and passes without a token.
+ * Origin (or none) and the page's token. A request with no browser signals at all (no Origin, no
+ * `Sec-Fetch-Site`) is a script using the documented consent parameters, and passes without a
+ * token. `Sec-Fetch-Mode` alone is no such signal: browsers send it together with
+ * `Sec-Fetch-Site`, while Node's fetch (undici) sends `sec-fetch-mode: cors` on every request.
  */
 function consentPostAllowed(ctx: RequestContext, params: Params, field: string, now: number): boolean {
   const origin = ctx.headers.get('origin')
@@ -234,8 +235,8 @@ export async function handleAuthorizationRequest<Data>(
     return errorRedirect(failure)
   }
   const errorRedirect = (failure: AuthorizeFailure): Response => {
-    const target = withParams(redirectUri!, profile.errorParams(failure, state))
-    return redirect(implicit ? toFragment(target) : target)
+    const params = profile.errorParams(failure, state)
+    return redirect(implicit ? withFragment(redirectUri!, params) : withParams(redirectUri!, params))
   }
 
   for (const check of profile.order) {
@@ -299,12 +300,12 @@ export async function handleAuthorizationRequest<Data>(
       const grant = (profile.responseTypes as { token: ImplicitProfile }).token
       const issued = grant.issue(rt as ProviderRuntime<unknown, unknown>, theClient, subject, scopes)
       if (isOob() && grant.oobLocation) return redirect(grant.oobLocation(ctx.base, issued.token))
-      return redirect(toFragment(withParams(theRedirect, grant.fragment(issued, state))))
+      return redirect(withFragment(theRedirect, grant.fragment(issued, state)))
     }
     const code = issueAuthorizationCode(rt, profile, theClient, theRedirect, scopes, subject, challenge)
     if (isOob()) return redirect(profile.oob!.location(ctx.base, code))
-    const target = profile.codeRedirect ? profile.codeRedirect(theRedirect, code, state) : withParams(theRedirect, { code, state })
-    return redirect(str('response_mode') === 'fragment' && profile.responseModes?.includes('fragment') ? toFragment(target) : target)
+    if (str('response_mode') === 'fragment' && profile.responseModes?.includes('fragment')) return redirect(withFragment(theRedirect, { code, state }))
+    return redirect(profile.codeRedirect ? profile.codeRedirect(theRedirect, code, state) : withParams(theRedirect, { code, state }))
   }
   const deny = (): Response => {
     if (isOob()) return profile.oob!.deny(state)
@@ -345,13 +346,18 @@ export async function handleAuthorizationRequest<Data>(
   )
 }
 
-/** `https://app/cb?a=1&b=2` → `https://app/cb#a=1&b=2` (the implicit grant and `response_mode=fragment`). */
-function toFragment(url: string): string {
-  const u = new URL(url)
-  const query = u.search.slice(1)
-  u.search = ''
-  u.hash = query
-  return u.toString()
+/**
+ * `https://app/cb?x=1` + `{a, b}` → `https://app/cb?x=1#a=…&b=…` (the implicit grant and
+ * `response_mode=fragment`): the redirect URI keeps its own query (RFC 6749 §4.2.2, §3.1.2 "MUST
+ * retain"); only the new parameters go in the fragment (Doorkeeper `URIBuilder.uri_with_fragment`,
+ * oauthlib `add_params_to_uri(..., fragment=True)`).
+ */
+function withFragment(uri: string, params: Record<string, string | undefined>): string {
+  const url = new URL(uri)
+  const fragment = new URLSearchParams()
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) fragment.append(key, value)
+  url.hash = fragment.toString()
+  return url.toString()
 }
 
 /**

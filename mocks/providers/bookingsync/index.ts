@@ -5,32 +5,63 @@
  */
 import { z } from 'zod'
 import { bookingsyncDefaultUserId, bookingsyncDemoClient } from '../../../fixtures/bookingsync.ts'
-import { type AuthorizeFailure, type AuthorizeProfile, handleAuthorizationRequest, latestGrant } from '../../engine/authorize.ts'
+import { type AuthorizeFailure, type AuthorizeProfile, handleAuthorizationRequest } from '../../engine/authorize.ts'
+import type { Client } from '../../engine/clients.ts'
 import type { ControlEndpoint } from '../../engine/controls.ts'
 import { randomBase64url, randomHex } from '../../engine/crypto.ts'
 import { type ErrorCode, ProviderError, reasonPhrase } from '../../engine/errors.ts'
-import { type HeaderMap, json, textResponse } from '../../engine/http.ts'
-import { type ClientAuthProfile, type TokenFormats, authenticateBearer, authenticateClient, clientCredentialsGiven, issueTokens, requestAccessToken, revokeTokens, unique } from '../../engine/oauth.ts'
+import { type HeaderMap, basicCredentials, json, textResponse } from '../../engine/http.ts'
+import { type ClientAuthProfile, type TokenFormats, authenticateBearer, authenticateClient, issueTokens, redirectUriAllowed, requestAccessToken, revokeTokens, unique } from '../../engine/oauth.ts'
 import type { ParamSource, Params } from '../../engine/params.ts'
-import type { ProviderRuntime, RequestContext, Route, TokenEntry } from '../../engine/provider.ts'
+import type { GrantSubject, ProviderRuntime, RequestContext, Route, TokenEntry } from '../../engine/provider.ts'
 import { defineProvider } from '../../engine/provider.ts'
-import { type TokenEndpointProfile, handleTokenRequest, tokenEndpointKind } from '../../engine/token-endpoint.ts'
+import { type TokenEndpointProfile, type TokenStepFunction, handleTokenRequest, tokenEndpointKind } from '../../engine/token-endpoint.ts'
 import { type BookingsyncData, createBookingsyncData } from './data.ts'
 import { bookingsyncCodePage, bookingsyncConsentPage, bookingsyncErrorPage, bookingsyncNotFoundPage, bookingsyncRejectedPage } from './pages.ts'
 import { type BookingsyncOptions, type DoorkeeperRelease, REVOKE_REFUSED, bookingsyncOptionsSchema, bookingsyncProfile as P, doorkeeperReleases } from './profile.ts'
 
 type Rt = ProviderRuntime<BookingsyncData, BookingsyncOptions>
 
-/** DK@v4.2.6:lib/doorkeeper/server.rb#L20-L22: `params`, which Rails merges from the query string and the body. */
+/** DK@v4.2.6:lib/doorkeeper/server.rb#L20-L22: `params`, which Rails merges from the query string and the body (see `railsParams`). */
 const TOKEN_SOURCES: readonly ParamSource[] = ['query', 'form', 'json']
-/** DK@v4.2.6:lib/doorkeeper/oauth/client/credentials.rb#L6-L23: Basic first (split raw on ':', no decoding), then params. */
-const CLIENT_AUTH: ClientAuthProfile = { methods: ['basic', 'body'], basicEncoding: 'raw' }
+/**
+ * DK@v4.2.6:lib/doorkeeper/oauth/client/credentials.rb#L6-L23: Basic first (split raw on ':', no
+ * decoding), then params. 5.x adds public applications, found by their uid alone
+ * (DK@v.5.6.9:lib/doorkeeper/models/application_mixin.rb#L26-L33).
+ */
+const clientAuth = (r: DoorkeeperRelease): ClientAuthProfile => ({ methods: r.credentials === 'uid' ? ['basic', 'body', 'none'] : ['basic', 'body'], basicEncoding: 'raw' })
 /** docs: authorization.md "The BookingSync website serves the `X-Frame-Options: DENY` header". */
 const FRAME_HEADERS: HeaderMap = { 'x-frame-options': 'DENY' }
 const JSON_TYPE = P.contentTypes.json
 
 type DoorkeeperCode = keyof typeof P.descriptions
 const release = (rt: Rt): DoorkeeperRelease => doorkeeperReleases[rt.options.doorkeeper]
+
+/**
+ * A lifetime as Doorkeeper ends it: `expired?` is `Time.now > created_at + expires_in`
+ * (DK@v4.2.6:lib/doorkeeper/models/concerns/expirable.rb#L8-L10), so at exactly 7200 s a token is
+ * still valid; the engine's stores expire at `expiresAt`, one millisecond later here.
+ */
+const lifetime = (seconds: number) => seconds + 0.001
+
+/**
+ * Rails `params` (`request.parameters`, what Doorkeeper reads): the body's and the query string's
+ * parameters, a repeated key keeping its last value, and the query string winning a key both have
+ * (ActionDispatch::Http::Parameters#parameters: `request_parameters.merge(query_parameters)`).
+ */
+async function railsParams(ctx: RequestContext): Promise<Params> {
+  return Object.assign(lastValues(await ctx.params(['form', 'json'])), lastValues(await ctx.params(['query'])))
+}
+
+/** Each parameter's last value (Rack: a repeated key keeps its last). */
+function lastValues(params: Params): Params {
+  const out = Object.create(null) as Params
+  for (const [key, value] of Object.entries(params)) out[key] = Array.isArray(value) ? value.at(-1) : value
+  return out
+}
+
+/** The request as the engine's endpoints see it, with Rails `params` whatever sources they ask for. */
+const withRailsParams = (ctx: RequestContext): RequestContext => Object.create(ctx, { params: { value: () => railsParams(ctx) } }) as RequestContext
 
 // ---------------------------------------------------------------------------------------------
 // Error shapes
@@ -44,10 +75,15 @@ function doorkeeperResponse(r: DoorkeeperRelease, status: number, error: string,
   }, JSON_TYPE)
 }
 
-/** A token-endpoint error in the release's status; a missing parameter in 5.x's own words. */
+/**
+ * A token-endpoint error in the release's status; a missing parameter in 5.x's own words. A
+ * missing or unknown `grant_type` is raised rather than validated (DK@v4.2.6:lib/doorkeeper/request.rb#L24-L28),
+ * and the controller's exception path answers with `params[:state]` (`tokenRequest`).
+ */
 function tokenError(r: DoorkeeperRelease, code: DoorkeeperCode, hint?: string): ProviderError {
   const missing = code === 'invalid_request' && hint && hint !== 'malformed_body' && r.missingParameter ? r.missingParameter(hint) : undefined
-  return new ProviderError(r.errorStatus(code), code as ErrorCode, missing ?? P.descriptions[code])
+  const raised = code === 'unsupported_grant_type' || hint === 'grant_type'
+  return new ProviderError(r.errorStatus(code), code as ErrorCode, missing ?? P.descriptions[code], raised ? { raised: 'grant_type' } : {})
 }
 
 function renderDoorkeeperError(r: DoorkeeperRelease, error: ProviderError): Response {
@@ -105,7 +141,7 @@ const newToken = (r: DoorkeeperRelease) => (r.tokens === 'hex' ? randomHex(P.tok
 function tokenFormats(rt: Rt): TokenFormats {
   const r = release(rt)
   return {
-    accessLifetimeSeconds: P.accessLifetimeSeconds,
+    accessLifetimeSeconds: lifetime(P.accessLifetimeSeconds),
     refreshLifetimeSeconds: P.refreshLifetimeSeconds,
     newAccessToken: () => newToken(r),
     newRefreshToken: () => newToken(r),
@@ -130,6 +166,8 @@ function pageDescription(r: DoorkeeperRelease, failure: AuthorizeFailure): { cod
       return { code: 'unsupported_response_type', description: P.descriptions.unsupported_response_type }
     case 'invalid_scope':
       return { code: 'invalid_scope', description: P.descriptions.invalid_scope }
+    case 'provider':
+      return { code: failure.error, description: failure.description ?? P.descriptions.invalid_request }
     default:
       return { code: 'invalid_request', description: P.descriptions.invalid_request }
   }
@@ -137,10 +175,23 @@ function pageDescription(r: DoorkeeperRelease, failure: AuthorizeFailure): { cod
 
 function authorizeProfile(rt: Rt): AuthorizeProfile<BookingsyncData> {
   const r = release(rt)
+  const modes = r.responseModes
   return {
-    order: r.authorizeOrder,
+    // 5.x checks `response_mode` right after `response_type` (DK@v.5.6.9:lib/doorkeeper/oauth/pre_authorization.rb#L14-L15).
+    order: modes ? [...r.authorizeOrder.flatMap((c) => (c === 'response_type' ? ['response_type', 'provider'] as const : [c]))] : r.authorizeOrder,
     // Doorkeeper renders every pre-authorization error (4.2.6: `render :error`; 5.x: `handle_auth_errors :render`).
     onError: 'render',
+    responseModes: modes ? ['query', 'fragment'] : undefined,
+    // DK@v.5.6.9:lib/doorkeeper/oauth/pre_authorization.rb#L128-L135: blank is the flow's default, anything else must be one of its modes.
+    // `form_post` passes here but is answered as the default mode (the fake has no form_post page).
+    check: modes
+      ? (params) => {
+          const mode = params.response_mode
+          if (mode === undefined || mode === '') return undefined
+          const allowed = params.response_type === 'token' ? modes.token : modes.code
+          return typeof mode === 'string' && allowed.includes(mode) ? undefined : { reason: 'provider', error: 'unsupported_response_mode', description: P.descriptions.unsupported_response_mode }
+        }
+      : undefined,
     responseTypes: {
       code: true,
       // docs: authorization.md "Implicit Flow" (response_type=token): the token in the fragment, no refresh token.
@@ -159,22 +210,18 @@ function authorizeProfile(rt: Rt): AuthorizeProfile<BookingsyncData> {
     },
     scopes: { known: P.scopes, separator: P.scopeSeparator, always: P.alwaysScopes, defaults: P.alwaysScopes, unknown: 'fail' },
     redirectUriMatch: 'doorkeeper',
-    codeLifetimeSeconds: P.codeLifetimeSeconds,
+    codeLifetimeSeconds: lifetime(P.codeLifetimeSeconds),
     newCode: () => newToken(r),
     oob: {
       redirectUri: P.oobRedirectUri,
       anyClient: r.oobAnyClient,
       // State is dropped (DK@v4.2.6:lib/doorkeeper/oauth/authorization/code.rb#L22-L24).
-      location: (base, code) => (r.nativePath === '/oauth/authorize/native' ? `${base}${P.paths.native}?code=${encodeURIComponent(code)}` : `${base}/oauth/authorize/${encodeURIComponent(code)}`),
+      location: (base, code) => (r.nativePath === P.paths.native ? `${base}${P.paths.native}?code=${encodeURIComponent(code)}` : `${base}${P.paths.authorize}/${encodeURIComponent(code)}`),
       // DK@v4.2.6:authorizations_controller.rb#L35-L41: nothing to redirect to, so the error body as JSON.
       deny: (state) => json({ error: 'access_denied', error_description: P.descriptions.access_denied, ...(state ? { state } : {}) }, r.oobDenyStatus, {}, JSON_TYPE),
     },
-    // DK@v4.2.6:authorizations_controller.rb#L29-L33 `matching_token?`: the owner's last token, not revoked, with the same scopes.
-    skipConsent: (runtime, { client, subject, scopes }) => {
-      if (r.autoApproveConfidentialOnly && client.public === true) return false
-      const last = latestGrant(runtime as ProviderRuntime<unknown, unknown>, client.clientId, subject)
-      return !!last && last.state !== 'revoked' && sameSet(last.entry.scopes, scopes)
-    },
+    // `matching_token?` (DK@v4.2.6:app/controllers/doorkeeper/authorizations_controller.rb#L7, #L29-L33); 5.x only for confidential applications.
+    skipConsent: (runtime, { client, subject, scopes }) => !(r.autoApproveConfidentialOnly && client.public === true) && matchingToken(runtime as Rt, r, client, subject, scopes),
     errorParams: (failure, state) => ({ error: failure.error, error_description: P.descriptions[failure.error as DoorkeeperCode] ?? failure.description, state: state || undefined }),
     users: (data) => data.users().map((u) => ({ id: u.id, label: `${u.name} (${u.email})` })),
     // One choice per account the user may authorize for; `account_id` pre-selects (puts first) its account.
@@ -196,6 +243,25 @@ function authorizeProfile(rt: Rt): AuthorizeProfile<BookingsyncData> {
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((s) => b.includes(s))
+const sameSubject = (e: GrantSubject, s: GrantSubject) => e.userId === s.userId && e.teamId === s.teamId && e.accountId === s.accountId
+
+/**
+ * Whether an earlier access token lets the owner skip the consent page. Revoked tokens never
+ * count, expired ones do. 4.2.6: the owner's newest non-revoked token, if its scopes equal the
+ * request's, or the application's own scopes when it has some (`scopes_match?` →
+ * `ScopeChecker.match?`, DK@v4.2.6:lib/doorkeeper/models/access_token_mixin.rb#L91-L123). 5.6.9:
+ * any non-revoked token with the request's scopes (DK@v.5.6.9:lib/doorkeeper/models/access_token_mixin.rb#L90-L161).
+ */
+function matchingToken(rt: Rt, r: DoorkeeperRelease, client: Client, subject: GrantSubject, scopes: readonly string[]): boolean {
+  let newest: TokenEntry | undefined
+  for (const [, entry] of rt.accessTokens.entriesOf(client.clientId)) {
+    if (entry.revokedAt !== null || !sameSubject(entry, subject)) continue
+    if (r.matchingToken === 'any' && sameSet(entry.scopes, scopes)) return true
+    if (!newest || entry.issuedAt >= newest.issuedAt) newest = entry
+  }
+  if (r.matchingToken === 'any' || !newest) return false
+  return sameSet(newest.scopes, client.scopes?.length ? client.scopes : scopes)
+}
 
 /** The out-of-band code page: `GET /oauth/authorize/<code>` (4.2.6) or `/oauth/authorize/native?code=` (4.3+). Rails' path parameter wins over the query. */
 function codePage(ctx: RequestContext): Response {
@@ -208,30 +274,56 @@ function codePage(ctx: RequestContext): Response {
 
 const createdAt = (entry: TokenEntry) => Math.floor(entry.issuedAt / 1000)
 
-/** Scopes in the profile's order, `public` first (`"scope":"public rentals_read"`). */
-const scopeOrder = (scopes: readonly string[]) => [...scopes].sort((a, b) => rank(a) - rank(b))
-const rank = (scope: string) => {
-  const i = (P.scopes as readonly string[]).indexOf(scope)
-  return i === -1 ? P.scopes.length : i
+/**
+ * 5.x refresh `validate_client` (DK@v.5.6.9:lib/doorkeeper/oauth/refresh_token_request.rb#L98-L102)
+ * with 5.x credentials, which a client_id alone makes present (client/credentials.rb#L28-L30):
+ * given, they must authenticate.
+ */
+const clientIfIdGiven =
+  (auth: ClientAuthProfile): TokenStepFunction =>
+  ({ rt, ctx, state, fail }) => {
+    const id = basicCredentials(ctx.headers, 'raw')?.id ?? state.params.client_id
+    if (typeof id !== 'string' || id === '') return
+    state.client = authenticateClient(rt, ctx, state.params, auth) ?? fail('invalid_client')
+  }
+
+/**
+ * 5.x compares the exchange's `redirect_uri` with the grant's as the authorize request's is
+ * compared with the registered ones (DK@v.5.6.9:lib/doorkeeper/oauth/authorization_code_request.rb#L79-L84,
+ * `URIChecker.valid_for_authorization?`): the request's query is ignored unless the grant's has one.
+ */
+const redirectUriMatchesGrant: TokenStepFunction = ({ state, fail }) => {
+  if (!state.code) return
+  const given = typeof state.params.redirect_uri === 'string' ? state.params.redirect_uri : ''
+  const granted = state.code.entry.redirectUri
+  if (given === granted) return
+  if (granted === P.oobRedirectUri || !URL.canParse(given) || given.includes('#') || !redirectUriAllowed('doorkeeper', given, [granted])) fail('invalid_grant')
 }
 
 function tokenProfile(rt: Rt): TokenEndpointProfile {
   const r = release(rt)
+  const auth = clientAuth(r)
   return {
     paramSources: TOKEN_SOURCES,
-    clientAuth: CLIENT_AUTH,
+    clientAuth: auth,
     formats: tokenFormats(rt),
-    // Rails `params`: a repeated key keeps its last value.
+    // Rails `params` (the route hands the engine `railsParams`): a repeated key keeps its last value.
     repeated: 'last',
     // DK@v4.2.6:lib/doorkeeper/request.rb#L18-L28: missing → invalid_request, unknown → unsupported_grant_type.
     missingGrantType: 'invalid_request',
     grants: {
       // DK@v4.2.6:lib/doorkeeper/oauth/authorization_code_request.rb#L4-L48: redirect_uri present, client, grant, same redirect_uri;
       // the grant is revoked only once the token is issued (#L20-L24).
-      authorization_code: { steps: ['redirect-uri-param', 'client', 'code', 'redirect-uri'], codeUse: 'on-success', redirectUriMismatch: 'invalid_grant' },
+      authorization_code: {
+        steps: ['redirect-uri-param', 'client', 'code', r.tokenRedirectUri === 'exact' ? 'redirect-uri' : redirectUriMatchesGrant],
+        codeUse: 'on-success',
+        redirectUriMismatch: 'invalid_grant',
+      },
       // DK@v4.2.6:lib/doorkeeper/oauth/refresh_token_request.rb#L6-L10 (token before client; a client only if given); 5.x requires it.
       refresh_token: {
-        steps: r.refreshNeedsClient ? ['refresh-param', 'refresh-token', 'client-if-given', 'refresh-client', 'scope'] : ['refresh-param', 'refresh-token', 'client-if-given', 'refresh-client-match', 'scope'],
+        steps: r.refreshNeedsClient
+          ? ['refresh-param', 'refresh-token', clientIfIdGiven(auth), 'refresh-client', 'scope']
+          : ['refresh-param', 'refresh-token', 'client-if-given', 'refresh-client-match', 'scope'],
         rotation: rt.options.rotation,
       },
       // DK@v4.2.6:lib/doorkeeper/oauth/client_credentials/validation.rb#L12-L13: client, then scopes.
@@ -239,9 +331,10 @@ function tokenProfile(rt: Rt): TokenEndpointProfile {
     },
     scopeSeparator: P.scopeSeparator,
     error: (code, hint) => tokenError(r, code as DoorkeeperCode, hint),
-    // DK@v4.2.6:lib/doorkeeper/oauth/token_response.rb#L10-L19: this key order, blank values dropped.
+    // DK@v4.2.6:lib/doorkeeper/oauth/token_response.rb#L10-L19: this key order, blank values dropped;
+    // scopes in the order they were asked for (`OAuth::Scopes` keeps it), `public` added last when not asked for.
     body: (issued) => {
-      const scope = scopeOrder(issued.accessEntry.scopes).join(' ')
+      const scope = issued.accessEntry.scopes.join(' ')
       return {
         access_token: issued.access,
         token_type: r.tokenType,
@@ -252,6 +345,22 @@ function tokenProfile(rt: Rt): TokenEndpointProfile {
       }
     },
     headers: { 'content-type': JSON_TYPE, ...r.noCache },
+  }
+}
+
+/**
+ * The token endpoint on Rails `params`. An error raised rather than validated (a missing or
+ * unknown `grant_type`) goes through `handle_token_exception`, whose body carries the request's
+ * `state` (DK@v4.2.6:lib/doorkeeper/helpers/controller.rb#L36-L45; DK@v.5.6.9 #L50-L69).
+ */
+async function tokenRequest(rt: Rt, profile: TokenEndpointProfile, ctx: RequestContext): Promise<Response> {
+  try {
+    return await handleTokenRequest(rt as ProviderRuntime<unknown, unknown>, profile, withRailsParams(ctx))
+  } catch (error) {
+    if (!(error instanceof ProviderError) || !error.detail.raised) throw error
+    const state = await railsParams(ctx).then((p) => p.state, () => undefined)
+    if (typeof state !== 'string' || state === '') throw error
+    throw new ProviderError(error.status, error.code, error.description, { state })
   }
 }
 
@@ -266,52 +375,57 @@ function expiresIn(entry: TokenEntry, now: number): number | null {
 
 /**
  * `POST /oauth/revoke`. 4.2.6 (DK@v4.2.6:app/controllers/doorkeeper/tokens_controller.rb#L13-L71):
- * the token from the form body only, revoked when the client authenticates as its application and
- * it is still accessible (not expired, not revoked); always 200 `{}`. 5.6.9: an unauthenticated
- * client, or another application's token, is refused with 403.
+ * the token from the body only (`request.POST`), revoked when the client authenticates as its
+ * application and it is still accessible (not expired, not revoked); always 200 `{}`.
+ * 5.6.9 (DK@v.5.6.9:app/controllers/doorkeeper/tokens_controller.rb#L5-L31, #L48-L127): no
+ * authenticated client, or another confidential application's token: 403 `unauthorized_client`
+ * (a plain `render json:`, no cache headers); an unknown token: 200 `{}`.
  */
 async function revoke(rt: Rt, ctx: RequestContext): Promise<Response> {
   const r = release(rt)
   let params: Params
   try {
-    params = await ctx.params(r.revokeRefusal === 'silent' ? ['form'] : TOKEN_SOURCES)
+    params = r.revokeToken.from === 'body' ? lastValues(await ctx.params(['form', 'json'])) : await railsParams(ctx)
   } catch {
     throw tokenError(r, 'invalid_request')
   }
-  const refused = () => json({ error: 'unauthorized_client', error_description: REVOKE_REFUSED }, 403, r.noCache, JSON_TYPE)
-  const client = clientCredentialsGiven(ctx, params, CLIENT_AUTH) ? authenticateClient(rt, ctx, params, CLIENT_AUTH) : undefined
+  const done = () => json({}, 200, {}, JSON_TYPE)
+  const refused = () => json({ error: 'unauthorized_client', error_description: REVOKE_REFUSED }, 403, {}, JSON_TYPE)
+  const client = authenticateClient(rt, ctx, params, clientAuth(r))
   if (!client && r.revokeRefusal === 'forbidden') return refused()
   const token = typeof params.token === 'string' ? params.token : ''
   const now = rt.clock.now()
-  const access = rt.accessTokens.lookup(token, now)
+  const onlyRefresh = r.revokeToken.hint && params.token_type_hint === 'refresh_token'
+  const access = onlyRefresh ? ({ state: 'unknown' } as const) : rt.accessTokens.lookup(token, now)
   const found = access.state !== 'unknown' ? access : rt.refreshTokens.lookup(token, now)
-  if (found.state !== 'unknown') {
-    if (found.entry.clientId !== client?.clientId) {
-      if (r.revokeRefusal === 'forbidden') return refused()
-    } else {
-      // One Doorkeeper row holds the pair: `accessible?` (not expired, not revoked) is the access token's state.
-      const row = found.entry.kind === 'access' || !found.entry.pair ? found : rt.accessTokens.lookup(found.entry.pair, now)
-      if (row.state === 'valid') revokeTokens(rt, [token, ...(found.entry.pair ? [found.entry.pair] : [])])
-    }
-  }
-  return json({}, 200, {}, JSON_TYPE)
+  if (found.state === 'unknown') return done()
+  // 5.x: a public application's token needs no particular client (`authorized?`, #L100-L110).
+  const mine = found.entry.clientId === client?.clientId || (r.revokeRefusal === 'forbidden' && rt.client(found.entry.clientId)?.public === true)
+  if (!mine) return r.revokeRefusal === 'forbidden' ? refused() : done()
+  // One Doorkeeper row holds the pair: `accessible?` (not expired, not revoked) is the access token's state.
+  const row = found.entry.kind === 'access' || !found.entry.pair ? found : rt.accessTokens.lookup(found.entry.pair, now)
+  if (row.state === 'valid') revokeTokens(rt, [token, ...(found.entry.pair ? [found.entry.pair] : [])])
+  return done()
 }
 
-/** `GET /oauth/token/info`: the token's JSON (DK `AccessToken#as_json`), keys per release. */
+/**
+ * `GET /oauth/token/info`: the token's JSON (DK `AccessToken#as_json`), keys per release. Refused:
+ * 4.2.6 `invalid_request` (DK@v4.2.6:app/controllers/doorkeeper/token_info_controller.rb#L3-L11);
+ * 5.6.9 `InvalidTokenResponse.new`, whose reason is always "unknown" (DK@v.5.6.9:app/controllers/doorkeeper/token_info_controller.rb#L9,
+ * lib/doorkeeper/oauth/invalid_token_response.rb#L20-L23) and whose `state: :unauthorized` is part of the body.
+ */
 function tokenInfo(rt: Rt, ctx: RequestContext): Response {
   const r = release(rt)
   const auth = authenticateBearer(rt, requestAccessToken(ctx, P.api.tokenParams))
   if (!auth.ok) {
     if (r.tokenInfoError === 'invalid_request') throw new ProviderError(401, 'invalid_request', P.descriptions.invalid_request)
-    const reason = auth.reason === 'expired' || auth.reason === 'revoked' ? auth.reason : 'invalid'
-    // DK@v.5.6.9:lib/doorkeeper/oauth/invalid_token_response.rb#L20-L22: `state: :unauthorized` is part of the body.
-    throw new ProviderError(401, 'invalid_token', P.invalidToken[reason], { state: 'unauthorized' })
+    throw new ProviderError(401, 'invalid_token', P.invalidToken.invalid, { state: 'unauthorized' })
   }
   const e = auth.entry
   return json(
     {
       resource_owner_id: e.accountId,
-      [r.tokenInfoKeys.scope]: scopeOrder(e.scopes),
+      [r.tokenInfoKeys.scope]: [...e.scopes],
       [r.tokenInfoKeys.expiresIn]: expiresIn(e, rt.clock.now()),
       application: { uid: e.clientId },
       created_at: createdAt(e),
@@ -378,13 +492,25 @@ function apiCall(rt: Rt, ctx: RequestContext, scope?: string): ApiCall | Respons
   return { entry, accountIds, headers }
 }
 
-/** One page of a list, with api-pagination's headers (`Link`, `X-Total-Pages`, `X-Total-Count`, `X-Per-Page`). */
+/**
+ * One page of a list with BookingSync's headers (`Link`, `X-Total-Pages`, `X-Total-Count`,
+ * `X-Per-Page`), as recorded (api-cassette: BookingSync_API_Client_Bookings/_bookings/pagination/*.yml):
+ * `first` and `last` always, `prev`/`next` when there is one, each URL the request's query with
+ * its `page`, keys sorted (`Hash#to_query`); `per_page` is honoured up to the default (docs: index.md#L82).
+ */
 function paginate<T>(ctx: RequestContext, items: T[]): { items: T[]; headers: HeaderMap } {
-  const perPage = P.api.perPage
+  const query = ctx.url.searchParams
+  const asked = Number(query.get('per_page') ?? '')
+  const perPage = Number.isInteger(asked) && asked >= 1 ? Math.min(asked, P.api.perPage) : P.api.perPage
   const totalPages = Math.max(1, Math.ceil(items.length / perPage))
-  const requested = Number(ctx.url.searchParams.get('page') ?? '1')
+  const requested = Number(query.get('page') ?? '1')
   const page = Number.isInteger(requested) && requested >= 1 ? requested : 1
-  const url = (n: number) => `${ctx.base}${ctx.path}?page=${n}`
+  const url = (n: number) => {
+    const params = new URLSearchParams(query)
+    params.set('page', String(n))
+    params.sort()
+    return `${ctx.base}${ctx.path}?${params}`
+  }
   const links = [`<${url(1)}>; rel="first"`]
   if (page > 1) links.push(`<${url(Math.min(page - 1, totalPages))}>; rel="prev"`)
   if (page < totalPages) links.push(`<${url(page + 1)}>; rel="next"`)
@@ -467,8 +593,9 @@ export const bookingsync = defineProvider<BookingsyncData, BookingsyncOptions>({
   faultError,
   routes: (rt): Route[] => {
     const r = release(rt)
+    // An error with a `state` (the exception path's `params[:state]`, 5.x token info's `unauthorized`) shows it last.
     const doorkeeper = (error: ProviderError) =>
-      error.code === 'invalid_token' && error.detail.state ? doorkeeperResponse(r, 401, 'invalid_token', error.description ?? P.invalidToken.invalid, { state: error.detail.state }) : renderDoorkeeperError(r, error)
+      error.detail.state ? doorkeeperResponse(r, error.status, error.code, error.description ?? P.descriptions.invalid_request, { state: error.detail.state }) : renderDoorkeeperError(r, error)
     const pageError = (error: ProviderError) =>
       error.code === 'not_found' ? bookingsyncNotFoundPage() : error.code === 'server_error' || error.code === 'temporarily_unavailable' || error.code === 'invalid_request' || error.code === 'invalid_client' ? renderDoorkeeperError(r, error) : bookingsyncErrorPage(error.description ?? reasonPhrase(error.status), error.status)
     const api = (path: string, handle: (rt: Rt, ctx: RequestContext) => Response): Route => ({
@@ -482,16 +609,24 @@ export const bookingsync = defineProvider<BookingsyncData, BookingsyncOptions>({
     const authorize = authorizeProfile(rt)
     const tokens = tokenProfile(rt)
     return [
-      { methods: ['GET', 'POST'], path: P.paths.authorize, endpoint: 'authorize', wrongMethod: noRoute, headers: FRAME_HEADERS, renderError: pageError, handle: (ctx) => handleAuthorizationRequest(rt, authorize, ctx) },
+      {
+        methods: ['GET', 'POST'],
+        path: P.paths.authorize,
+        endpoint: 'authorize',
+        wrongMethod: noRoute,
+        headers: FRAME_HEADERS,
+        renderError: pageError,
+        handle: (ctx) => handleAuthorizationRequest(rt, authorize, withRailsParams(ctx)),
+      },
       // The code page's route depends on the release (DK@v4.2.6:lib/doorkeeper/rails/routes.rb#L52; 4.3+: `/native`).
       { methods: ['GET'], path: r.nativePath, wrongMethod: noRoute, headers: FRAME_HEADERS, renderError: pageError, handle: codePage },
       {
         methods: ['POST'],
         path: P.paths.token,
-        endpoint: tokenEndpointKind(TOKEN_SOURCES),
+        endpoint: (ctx) => tokenEndpointKind(TOKEN_SOURCES)(withRailsParams(ctx)),
         wrongMethod: noRoute,
         renderError: doorkeeper,
-        handle: (ctx) => handleTokenRequest(rt as ProviderRuntime<unknown, unknown>, tokens, ctx),
+        handle: (ctx) => tokenRequest(rt, tokens, ctx),
       },
       { methods: ['POST'], path: P.paths.revoke, wrongMethod: noRoute, renderError: doorkeeper, handle: (ctx) => revoke(rt, ctx) },
       { methods: ['GET'], path: P.paths.tokenInfo, wrongMethod: noRoute, renderError: doorkeeper, handle: (ctx) => tokenInfo(rt, ctx) },

@@ -5,8 +5,9 @@ import { z } from 'zod'
  * value below names the line it comes from:
  * - `DK@v4.2.6:` = doorkeeper-gem/doorkeeper at tag v4.2.6 (commit 4967b04c, 2017-05-25),
  * - `DK@v.5.6.9:` = the same repo at tag `v.5.6.9` (commit 70e793bc, 2024-02-14),
- * - `docs:` = BookingSync/bookingsync-api-docs@0fea696c (content/reference/*.md),
- * - `api-cassette:` = BookingSync/bookingsync-api@e933831f spec/fixtures/cassettes (a recorded 401),
+ * - `docs:` = BookingSync/bookingsync-api-docs@8ea9ec8e (content/reference/*.md),
+ * - `api-cassette:` = BookingSync/bookingsync-api@e933831f spec/fixtures/cassettes (a recorded 401; the
+ *   API headers of 2016),
  * - `engine:` = BookingSync/bookingsync-engine@5d3cc0a3.
  * Where the sources are silent the value says "chosen" and why. The provider's own docs live in
  * docs/providers/bookingsync.md, generated tables included.
@@ -15,9 +16,9 @@ export const bookingsyncProfile = {
   host: 'https://www.bookingsync.com',
   paths: {
     authorize: '/oauth/authorize',
-    /** Doorkeeper ≥ 4.3 shows an out-of-band code here… */
+    /** The out-of-band code page of Doorkeeper ≥ 4.3 (`?code=`; the 5.6.9 release)… */
     native: '/oauth/authorize/native',
-    /** …older Doorkeeper at `/oauth/authorize/<code>`; both answer. */
+    /** …and of older Doorkeeper (the 4.2.6 release). Only the release's own route answers. */
     nativeLegacy: '/oauth/authorize/:code',
     token: '/oauth/token',
     revoke: '/oauth/revoke',
@@ -28,7 +29,12 @@ export const bookingsyncProfile = {
   },
   /** RFC 6749's out-of-band redirect URI; Doorkeeper shows the code instead of redirecting. */
   oobRedirectUri: 'urn:ietf:wg:oauth:2.0:oob',
-  /** DK@v4.2.6:lib/doorkeeper/config.rb#L239 `authorization_code_expires_in` default 600 (same in 5.6.9). */
+  /**
+   * DK@v4.2.6:lib/doorkeeper/config.rb#L239 `authorization_code_expires_in` default 600 (same in 5.6.9).
+   * Like every Doorkeeper lifetime it ends strictly after that many seconds: `expired?` is
+   * `Time.now > created_at + expires_in` (DK@v4.2.6:lib/doorkeeper/models/concerns/expirable.rb#L8-L10,
+   * DK@v.5.6.9 #L10-L12), so a code is still good at 600 s and dead a moment later.
+   */
   codeLifetimeSeconds: 600,
   /**
    * DK@v4.2.6:lib/doorkeeper/config.rb#L237 `access_token_expires_in` default 7200; docs:
@@ -86,6 +92,8 @@ export const bookingsyncProfile = {
     unsupported_grant_type: 'The authorization grant type is not supported by the authorization server.',
     invalid_scope: 'The requested scope is invalid, unknown, or malformed.',
     unsupported_response_type: 'The authorization server does not support this response type.',
+    /** DK@v.5.6.9:config/locales/en.yml#L114 (5.x only). */
+    unsupported_response_mode: 'The authorization server does not support this response mode.',
     access_denied: 'The resource owner or authorization server denied the request.',
     /** DK@v4.2.6:config/locales/en.yml `unauthorized_client` (the revoke controller's own words are in the 5.6.9 release). */
     unauthorized_client: 'The client is not authorized to perform this request using this method.',
@@ -201,7 +209,17 @@ export interface DoorkeeperRelease {
   tokenInfoKeys: { scope: string; expiresIn: string }
   tokenInfoError: 'invalid_request' | 'invalid_token'
   revokeRefusal: 'silent' | 'forbidden'
+  /** Where revoke reads `token`: the body only (`request.POST`) or Rails `params`; whether `token_type_hint=refresh_token` narrows the lookup. */
+  revokeToken: { from: 'body' | 'params'; hint: boolean }
   autoApproveConfidentialOnly: boolean
+  /** Which earlier token lets consent be skipped: the owner's newest non-revoked one, if its scopes match, or any non-revoked one with the same scopes. */
+  matchingToken: 'newest' | 'any'
+  /** Client credentials count as given when both id and secret are (`uid-and-secret`), or the id alone (`uid`, public apps may omit the secret). */
+  credentials: 'uid-and-secret' | 'uid'
+  /** The code exchange's `redirect_uri`: equal to the grant's (`exact`) or matching it as the authorize request's does (`uri-checker`). */
+  tokenRedirectUri: 'exact' | 'uri-checker'
+  /** `response_mode` per response type (`null`: the parameter is not read). */
+  responseModes: null | { code: readonly string[]; token: readonly string[] }
 }
 
 const doorkeeper426: DoorkeeperRelease = {
@@ -229,7 +247,7 @@ const doorkeeper426: DoorkeeperRelease = {
   oobDenyStatus: 401,
   /** DK@v4.2.6:pre_authorization.rb#L59-L63: the native URI is accepted for any client. */
   oobAnyClient: true,
-  /** DK@v4.2.6:config/locales/en.yml#L93. */
+  /** DK@v4.2.6:config/locales/en.yml#L78. */
   invalidRedirectUri: 'The redirect uri included is not valid.',
   /** DK@v4.2.6:lib/doorkeeper/models/access_token_mixin.rb#L194-L202 `as_json`. */
   tokenInfoKeys: { scope: 'scopes', expiresIn: 'expires_in_seconds' },
@@ -237,8 +255,22 @@ const doorkeeper426: DoorkeeperRelease = {
   tokenInfoError: 'invalid_request',
   /** DK@v4.2.6:app/controllers/doorkeeper/tokens_controller.rb#L13-L27: always 200 `{}`; revokes only for the token's own client. */
   revokeRefusal: 'silent',
-  /** DK@v4.2.6:authorizations_controller.rb#L29-L33 `matching_token?`: a live token with the same scopes skips consent. */
+  /** DK@v4.2.6:app/controllers/doorkeeper/tokens_controller.rb#L68-L71 `request.POST['token']`; `token_type_hint` ignored (#L17-L19). */
+  revokeToken: { from: 'body', hint: false },
+  /** DK@v4.2.6:app/controllers/doorkeeper/authorizations_controller.rb#L7 `skip_authorization? || matching_token?`, for every application. */
   autoApproveConfidentialOnly: false,
+  /**
+   * DK@v4.2.6:lib/doorkeeper/models/access_token_mixin.rb#L91-L123, #L170-L175: the owner's newest
+   * non-revoked token (expired or not), whose scopes equal the request's (the application's, when it
+   * has its own scopes: `ScopeChecker.match?`, lib/doorkeeper/oauth/helpers/scope_checker.rb#L14-L22).
+   */
+  matchingToken: 'newest',
+  /** DK@v4.2.6:lib/doorkeeper/oauth/client/credentials.rb#L26-L28 `uid.blank? || secret.blank?`. */
+  credentials: 'uid-and-secret',
+  /** DK@v4.2.6:lib/doorkeeper/oauth/authorization_code_request.rb#L46-L48 `grant.redirect_uri == redirect_uri`. */
+  tokenRedirectUri: 'exact',
+  /** 4.2.6 has no `response_mode`. */
+  responseModes: null,
 }
 
 export const doorkeeperReleases: Record<'4.2.6' | '5.6.9', DoorkeeperRelease> = {
@@ -276,8 +308,18 @@ export const doorkeeperReleases: Record<'4.2.6' | '5.6.9', DoorkeeperRelease> = 
     tokenInfoError: 'invalid_token',
     /** DK@v.5.6.9:app/controllers/doorkeeper/tokens_controller.rb#L5-L31: 403 `unauthorized_client`. */
     revokeRefusal: 'forbidden',
-    /** DK@v.5.6.9:authorizations_controller.rb#L33-L41 `matching_token? && confidential?`. */
+    /** DK@v.5.6.9:app/controllers/doorkeeper/tokens_controller.rb#L119-L127: `params["token"]`; the hint `refresh_token` looks up refresh tokens only. */
+    revokeToken: { from: 'params', hint: true },
+    /** DK@v.5.6.9:app/controllers/doorkeeper/authorizations_controller.rb#L34 `matching_token? && pre_auth.client.application.confidential?`. */
     autoApproveConfidentialOnly: true,
+    /** DK@v.5.6.9:lib/doorkeeper/models/access_token_mixin.rb#L90-L161: any non-revoked token of the owner with the same scopes, expired or not. */
+    matchingToken: 'any',
+    /** DK@v.5.6.9:lib/doorkeeper/oauth/client/credentials.rb#L28-L30 (`blank?` is the uid's); models/application_mixin.rb#L26-L33. */
+    credentials: 'uid',
+    /** DK@v.5.6.9:lib/doorkeeper/oauth/authorization_code_request.rb#L79-L84 `URIChecker.valid_for_authorization?(redirect_uri, grant.redirect_uri)`. */
+    tokenRedirectUri: 'uri-checker',
+    /** DK@v.5.6.9:lib/doorkeeper/grant_flow.rb#L11-L25: code `query fragment form_post`, implicit `fragment form_post` (the first is the default). */
+    responseModes: { code: ['query', 'fragment', 'form_post'], token: ['fragment', 'form_post'] },
   },
 }
 
