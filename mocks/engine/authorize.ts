@@ -187,12 +187,14 @@ function consentTokenValid(token: unknown, params: Params, now: number): boolean
 /**
  * A consent decision posted by a browser must come from the provider's own page: a same-origin
  * Origin (or none) and the page's token. A request with no browser signals at all (no Origin, no
- * `Sec-Fetch-*`) is a script using the documented consent parameters, and passes without a token.
+ * `Sec-Fetch-Site`) is a script using the documented consent parameters, and passes without a
+ * token. `Sec-Fetch-Mode` alone is no browser signal: Node's fetch (undici) sends
+ * `sec-fetch-mode: cors` on every request, and a browser's form POST always carries Origin.
  */
 function consentPostAllowed(ctx: RequestContext, params: Params, field: string, now: number): boolean {
   const origin = ctx.headers.get('origin')
   const site = ctx.headers.get('sec-fetch-site')
-  const browser = origin !== null || site !== null || ctx.headers.has('sec-fetch-mode')
+  const browser = origin !== null || site !== null
   if (!browser) return true
   if (site !== null && site !== 'same-origin' && site !== 'none') return false
   if (origin !== null && origin !== new URL(ctx.base).origin) return false
