@@ -104,6 +104,12 @@ export interface AuthorizeProfile<Data> {
     known: readonly string[]
     /** How the `scope` parameter is split (cal.com: `/[, ]+/`, RFC 6749 §3.3: spaces). */
     separator: RegExp
+    /**
+     * The requested scopes of a raw `scope` parameter, when the server does not simply split on
+     * `separator` and drop empty parts: oauthlib's `scope_to_list` (`scope.strip().split(" ")`)
+     * keeps them, so `scope=` asks for the unknown scope "".
+     */
+    parse?: (raw: string | undefined) => string[]
     /** Granted whether requested or not (BookingSync's `public`). */
     always?: readonly string[]
     /** Granted when no scope is requested. */
@@ -274,7 +280,8 @@ export async function handleAuthorizationRequest<Data>(
       if (!checked.ok) return fail({ reason: 'pkce', error: 'invalid_request', description: checked.description })
       challenge = checked.challenge
     } else if (check === 'scope') {
-      const requested = unique((str('scope') ?? '').split(profile.scopes.separator).filter(Boolean))
+      const raw = str('scope')
+      const requested = unique(profile.scopes.parse ? profile.scopes.parse(raw) : (raw ?? '').split(profile.scopes.separator).filter(Boolean))
       if (requested.length === 0 && client && profile.scopes.required?.(client)) return page({ reason: 'missing_scope', error: 'invalid_scope' })
       const allowed = client?.scopes ?? profile.scopes.known
       if (requested.some((s) => !profile.scopes.known.includes(s) || !allowed.includes(s))) {
