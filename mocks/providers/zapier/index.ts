@@ -352,13 +352,15 @@ const refreshScopeStep: TokenStepFunction = ({ state, fail }) => {
 
 /**
  * oauthlib@v3.3.1:grant_types/base.py#L164-L176 `validate_scopes`: no `scope` → the default
- * scopes (DOT's `__all__`: every scope), else every listed scope must exist
- * (DOT@3.0.1:oauth2_validators.py#L522-L527); `scope=` asks for "" and fails.
+ * scopes (DOT's `__all__`: every scope), else every listed scope must be available
+ * (DOT@3.0.1:oauth2_validators.py#L522-L527); `scope=` asks for "" and fails. A client registered
+ * with `scopes` has only those (as a per-application scopes backend would give it).
  */
 const clientScopeStep: TokenStepFunction = ({ state, fail }) => {
+  const available = state.client?.scopes ?? ALL_SCOPES
   const raw = state.params.scope
-  const requested = typeof raw === 'string' ? scopeList(raw) : [...ALL_SCOPES]
-  if (requested.some((s) => !ALL_SCOPES.includes(s))) fail('invalid_scope')
+  const requested = typeof raw === 'string' ? scopeList(raw) : [...available]
+  if (requested.some((s) => !ALL_SCOPES.includes(s) || !available.includes(s))) fail('invalid_scope')
   state.scopes = requested
 }
 
