@@ -125,6 +125,11 @@ export interface AuthorizeProfile<Data> {
   redirectUriMatch?: RedirectUriMatch
   /** Without `redirect_uri`: refuse (default), or use the client's only registered URI (oauthlib + DOT). */
   redirectUriDefault?: 'none' | 'sole-registered'
+  /**
+   * `redirect_uri=` (empty): absent (default, like Rails' `blank?`), or `given`, a value that is
+   * then no absolute URI (oauthlib tests `redirect_uri is not None`).
+   */
+  redirectUriEmpty?: 'absent' | 'given'
   /** `registered`: the page never reads `redirect_uri` and always sends the user to the client's (first) registered URI (cal.com's pages until 2026). */
   redirectUriFrom?: 'request' | 'registered'
   codeLifetimeSeconds: number
@@ -254,7 +259,7 @@ export async function handleAuthorizationRequest<Data>(
       if (profile.redirectUriFrom === 'registered') {
         redirectUri = registered[0]
         if (redirectUri === undefined) return page({ reason: 'missing_redirect_uri', error: 'invalid_request' })
-      } else if (given === undefined || given === '') {
+      } else if (given === undefined || (given === '' && profile.redirectUriEmpty !== 'given')) {
         if (profile.redirectUriDefault === 'sole-registered' && registered.length === 1) redirectUri = registered[0]
         else return page({ reason: 'missing_redirect_uri', error: 'invalid_request' })
       } else if (profile.oob && given === profile.oob.redirectUri && (profile.oob.anyClient || registered.includes(given))) {
