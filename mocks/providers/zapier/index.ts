@@ -230,6 +230,8 @@ const authorizeProfile: AuthorizeProfile<ZapierData> = {
   redirectUriMatch: 'django-oauth-toolkit',
   // DOT@3.0.1:oauth2_provider/models.py#L157-L172 `default_redirect_uri`: the only registered one.
   redirectUriDefault: 'sole-registered',
+  // oauthlib@v3.3.1:grant_types/base.py#L226: `redirect_uri is not None`, so `redirect_uri=` is given (and not absolute).
+  redirectUriEmpty: 'given',
   codeLifetimeSeconds: P.codeLifetimeSeconds,
   newCode: () => randomAlphanumeric(P.codeLength),
   pkce: PKCE,
