@@ -3,7 +3,8 @@
  * a fresh code (through the real authorize endpoint, consent mode `allow`), a token pair from a
  * real exchange, a refresh token already used, a second client, a PKCE code and its verifier,
  * an out-of-band code, a code already exchanged, the scope of an earlier (or revoked) grant, a
- * client-credentials token, and an access token whose application used up its hourly API budget.
+ * client-credentials token, an access token whose application used up its hourly API budget, a
+ * client with a single redirect URI and its codes, an app (client-credentials) token.
  */
 import { createHash } from 'node:crypto'
 import { calcomUsers } from '../fixtures/calcom.ts'
@@ -27,6 +28,8 @@ interface ProviderRecipe {
   clientAuth: 'body' | 'basic'
   /** Credentials of a second client, in the provider's format. */
   other: { clientId: string; clientSecret: string }
+  /** A client with ONE registered redirect URI (where a server defaults to it), in the provider's format. */
+  sole: { clientId: string; clientSecret: string; redirectUri: string }
   /** A refresh of `refresh` (to make a used refresh token). */
   refresh(fakes: Fakes, get: (name: string) => Promise<string>): Promise<Response>
 }
@@ -41,6 +44,7 @@ const RECIPES: Record<ProviderId, ProviderRecipe> = {
     tokenPath: '/api/auth/oauth/token',
     clientAuth: 'body',
     other: { clientId: hex('calcom-other-client'), clientSecret: hex('calcom-other-secret') },
+    sole: { clientId: hex('calcom-sole-client'), clientSecret: hex('calcom-sole-secret'), redirectUri: 'https://app.example/oauth/callback' },
     async refresh(fakes, get) {
       const era = (fakes.options('calcom') as { era: string }).era
       const base = fakes.bases('calcom').app
@@ -55,6 +59,7 @@ const RECIPES: Record<ProviderId, ProviderRecipe> = {
     tokenPath: '/oauth/token',
     clientAuth: 'body',
     other: { clientId: hex('bookingsync-other-client'), clientSecret: hex('bookingsync-other-secret') },
+    sole: { clientId: hex('bookingsync-sole-client'), clientSecret: hex('bookingsync-sole-secret'), redirectUri: 'https://app.example/oauth/callback' },
     async refresh(fakes, get) {
       const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: await get('refresh_token'), client_id: await get('client_id'), client_secret: await get('client_secret') })
       return (await fakes.fetch(new Request(`${fakes.bases('bookingsync').www}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })))!
@@ -68,6 +73,7 @@ const RECIPES: Record<ProviderId, ProviderRecipe> = {
     tokenHost: 'auth',
     clientAuth: 'basic',
     other: { clientId: alnum('zapier-other-client', 40), clientSecret: alnum('zapier-other-secret', 128) },
+    sole: { clientId: alnum('zapier-sole-client', 40), clientSecret: alnum('zapier-sole-secret', 128), redirectUri: 'https://app.example/oauth/callback' },
     async refresh(fakes, get) {
       const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: await get('refresh_token') })
       const basic = Buffer.from(`${await get('client_id')}:${await get('client_secret')}`).toString('base64')
@@ -96,11 +102,13 @@ export function placeholdersFor(provider: ProviderId): Placeholders {
     const bases = fakes.bases(provider)
     const base = (host?: string) => (host ? bases[host]! : Object.values(bases)[0]!)
     const otherRegistered = () => fakes.registerClient({ provider, clientId: recipe.other.clientId, clientSecret: recipe.other.clientSecret, redirectUris: demo.redirectUris, name: 'Other App' })
-    /** A code through the real authorize endpoint, consent `allow`. */
-    const codeFor = async (clientId: string, extra: Record<string, string> = {}) => {
+    const soleRegistered = () => fakes.registerClient({ provider, clientId: recipe.sole.clientId, clientSecret: recipe.sole.clientSecret, redirectUris: [recipe.sole.redirectUri], name: 'Sole URI App' })
+    /** A code through the real authorize endpoint, consent `allow`; an `extra` value `null` leaves that parameter out. */
+    const codeFor = async (clientId: string, extra: Record<string, string | null> = {}) => {
       fakes.setConsent(provider, 'allow')
       const url = new URL(`${base(recipe.authorizeHost)}${recipe.authorizePath}`)
-      url.search = new URLSearchParams({ client_id: clientId, redirect_uri: demo.redirectUris[0]!, ...authorizeParams(provider, fakes), ...extra }).toString()
+      const params: Record<string, string | null> = { client_id: clientId, redirect_uri: demo.redirectUris[0]!, ...authorizeParams(provider, fakes), ...extra }
+      url.search = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== null)).toString()
       const answer = (await fakes.fetch(new Request(url, { redirect: 'manual' })))!
       fakes.setConsent(provider, 'ask')
       const location = answer.headers.get('location')
@@ -134,6 +142,10 @@ export function placeholdersFor(provider: ProviderId): Placeholders {
         return codeFor(demo.clientId, { code_challenge: CODE_CHALLENGE, code_challenge_method: 'S256' })
       case 'plain_pkce_code':
         return codeFor(demo.clientId, { code_challenge: CODE_VERIFIER, code_challenge_method: 'plain' })
+      case 'pkce_code_without_method':
+        return codeFor(demo.clientId, { code_challenge: CODE_VERIFIER })
+      case 'code_without_scope':
+        return codeFor(demo.clientId, { scope: null })
       case 'code_verifier':
         return CODE_VERIFIER
       case 'code_challenge':
@@ -150,6 +162,19 @@ export function placeholdersFor(provider: ProviderId): Placeholders {
         if (answer.status !== 200) throw new Error(`the refresh answered ${answer.status} ${await answer.text()}`)
         return old
       }
+      case 'app_access_token': {
+        // A client-credentials (app) token, no scope asked: the provider's default scopes.
+        const body = new URLSearchParams({ grant_type: 'client_credentials' })
+        const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
+        if (recipe.clientAuth === 'basic') headers.authorization = `Basic ${Buffer.from(`${demo.clientId}:${demo.clientSecret}`).toString('base64')}`
+        else {
+          body.set('client_id', demo.clientId)
+          body.set('client_secret', demo.clientSecret)
+        }
+        const answer = (await fakes.fetch(new Request(`${base(recipe.tokenHost)}${recipe.tokenPath}`, { method: 'POST', headers, body })))!
+        if (answer.status !== 200) throw new Error(`the client-credentials request answered ${answer.status} ${await answer.text()}`)
+        return String(((await answer.json()) as { access_token: unknown }).access_token)
+      }
       case 'revoked_access_token': {
         const token = await get('access_token')
         fakes.revoke(provider, demo.clientId)
@@ -164,6 +189,21 @@ export function placeholdersFor(provider: ProviderId): Placeholders {
       case 'other_code':
         otherRegistered()
         return codeFor(recipe.other.clientId)
+      case 'sole_uri_client_id':
+        soleRegistered()
+        return recipe.sole.clientId
+      case 'sole_uri_client_secret':
+        soleRegistered()
+        return recipe.sole.clientSecret
+      case 'sole_redirect_uri':
+        return recipe.sole.redirectUri
+      case 'sole_uri_code':
+        soleRegistered()
+        return codeFor(recipe.sole.clientId, { redirect_uri: recipe.sole.redirectUri })
+      case 'sole_uri_code_with_query':
+        // A redirect URI the server allows beside the registered one (django-oauth-toolkit: extra query parameters).
+        soleRegistered()
+        return codeFor(recipe.sole.clientId, { redirect_uri: `${recipe.sole.redirectUri}?tab=1` })
       case 'api_key':
         return calcomUsers[0]!.apiKey
       // cal.com team grants: user 1 chooses team 101 ("Seeded Team") on the consent page.
@@ -182,6 +222,7 @@ export function placeholdersFor(provider: ProviderId): Placeholders {
       case 'team_refreshed_access_token': {
         const answer = await recipe.refresh(fakes, async (n) => (n === 'refresh_token' ? get('team_refresh_token') : get(n)))
         return String(((await answer.json()) as { access_token: string }).access_token)
+      }
       case 'oob_code': {
         // The out-of-band redirect shows the code on a page: `/oauth/authorize/<code>` or `…/native?code=<code>`.
         fakes.setConsent(provider, 'allow')

@@ -104,6 +104,12 @@ export interface AuthorizeProfile<Data> {
     known: readonly string[]
     /** How the `scope` parameter is split (cal.com: `/[, ]+/`, RFC 6749 §3.3: spaces). */
     separator: RegExp
+    /**
+     * The requested scopes of a raw `scope` parameter, when the server does not simply split on
+     * `separator` and drop empty parts: oauthlib's `scope_to_list` (`scope.strip().split(" ")`)
+     * keeps them, so `scope=` asks for the unknown scope "".
+     */
+    parse?: (raw: string | undefined) => string[]
     /** Granted whether requested or not (BookingSync's `public`). */
     always?: readonly string[]
     /** Granted when no scope is requested. */
@@ -119,6 +125,11 @@ export interface AuthorizeProfile<Data> {
   redirectUriMatch?: RedirectUriMatch
   /** Without `redirect_uri`: refuse (default), or use the client's only registered URI (oauthlib + DOT). */
   redirectUriDefault?: 'none' | 'sole-registered'
+  /**
+   * `redirect_uri=` (empty): absent (default, like Rails' `blank?`), or `given`, a value that is
+   * then no absolute URI (oauthlib tests `redirect_uri is not None`).
+   */
+  redirectUriEmpty?: 'absent' | 'given'
   /** `registered`: the page never reads `redirect_uri` and always sends the user to the client's (first) registered URI (cal.com's pages until 2026). */
   redirectUriFrom?: 'request' | 'registered'
   codeLifetimeSeconds: number
@@ -251,7 +262,7 @@ export async function handleAuthorizationRequest<Data>(
       if (profile.redirectUriFrom === 'registered') {
         redirectUri = registered[0]
         if (redirectUri === undefined) return page({ reason: 'missing_redirect_uri', error: 'invalid_request' })
-      } else if (given === undefined || given === '') {
+      } else if (given === undefined || (given === '' && profile.redirectUriEmpty !== 'given')) {
         if (profile.redirectUriDefault === 'sole-registered' && registered.length === 1) redirectUri = registered[0]
         else return page({ reason: 'missing_redirect_uri', error: 'invalid_request' })
       } else if (profile.oob && given === profile.oob.redirectUri && (profile.oob.anyClient || registered.includes(given))) {
@@ -277,7 +288,8 @@ export async function handleAuthorizationRequest<Data>(
       if (!checked.ok) return fail({ reason: 'pkce', error: 'invalid_request', description: checked.description })
       challenge = checked.challenge
     } else if (check === 'scope') {
-      const requested = unique((str('scope') ?? '').split(profile.scopes.separator).filter(Boolean))
+      const raw = str('scope')
+      const requested = unique(profile.scopes.parse ? profile.scopes.parse(raw) : (raw ?? '').split(profile.scopes.separator).filter(Boolean))
       if (requested.length === 0 && client && profile.scopes.required?.(client)) return page({ reason: 'missing_scope', error: 'invalid_scope' })
       const allowed = client?.scopes ?? profile.scopes.known
       if (requested.some((s) => !profile.scopes.known.includes(s) || !allowed.includes(s))) {

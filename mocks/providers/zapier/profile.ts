@@ -87,8 +87,10 @@ export const zapierProfile = {
     transformNotSupported: 'Transform algorithm not supported.',
     /** oauthlib@v3.3.1:endpoints/base.py#L82-L89 (no trailing period). */
     queryNotAllowed: 'URL query parameters are not allowed',
-    /** chosen: a body over the 1 MiB limit (Django's own answer is an HTML 400 page). */
-    bodyTooLarge: 'Request body exceeded the size limit.',
+    /** oauthlib@v3.3.1:grant_types/resource_owner_password_credentials.py#L164-L167. */
+    missingPasswordParam: (param: string) => `Request is missing ${param} parameter.`,
+    /** oauthlib@v3.3.1:grant_types/resource_owner_password_credentials.py#L179-L182. */
+    invalidCredentials: 'Invalid credentials given.',
   },
   /** Scopes per API endpoint: a token with ANY of them passes. */
   apiScopes: {
