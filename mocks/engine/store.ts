@@ -129,4 +129,9 @@ export class ExpiringStore<V extends StoredGrant> {
   #maybeSweep(now: number): void {
     if (now >= this.#nextSweepAt) this.sweep(now)
   }
+
+  /** Every entry, oldest first, read-only (the dashboard lists the grants; nothing is swept or changed). */
+  *entries(): IterableIterator<readonly [string, Readonly<V>]> {
+    for (const [key, entry] of this.#entries) yield [key, entry]
+  }
 }
