@@ -58,6 +58,9 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Playw
   }
 }
 
+/** Screenshots one session keeps at most (each is a few tens of KiB of base64 in a report). */
+const MAX_SCREENSHOTS = 6
+
 /** Same scheme, host, port and path (the query is what the scenarios alter). */
 function sameEndpoint(a: string | URL, b: string | URL): boolean {
   try {
@@ -109,6 +112,8 @@ export class ChromiumSession implements UserAgent, ClientDriver {
   /** The tab, opening from the start (while the client starts). */
   #tab: Promise<{ page: Page; cdp: CDPSession }> | null = null
   readonly #waiters = new Set<() => void>()
+  /** The provider pages this session went through, for the HTML report (at most MAX_SCREENSHOTS). */
+  readonly #screenshots: Array<{ title: string; png: string }> = []
   readonly #origin: string
   readonly #timeoutMs: number
 
@@ -249,6 +254,21 @@ export class ChromiumSession implements UserAgent, ClientDriver {
     }
   }
 
+  /** PNG screenshots (base64) of the provider pages: each consent page before the click, the out-of-band code page. */
+  screenshots(): Array<{ title: string; png: string }> {
+    return [...this.#screenshots]
+  }
+
+  async #capture(page: Page, what: string): Promise<void> {
+    if (this.#screenshots.length >= MAX_SCREENSHOTS) return
+    try {
+      const png = await page.screenshot({ type: 'png', fullPage: true, timeout: this.#timeoutMs })
+      this.#screenshots.push({ title: `${what}: ${await page.title()}`, png: png.toString('base64') })
+    } catch {
+      // A screenshot only illustrates the report: never a reason for a scenario to fail.
+    }
+  }
+
   // ClientDriver: the client's routes, through this context.
 
   login(): Promise<ClientAnswer> {
@@ -330,6 +350,7 @@ export class ChromiumSession implements UserAgent, ClientDriver {
     } catch (error) {
       throw this.#noProvider(authorizeUrl, error as Error)
     }
+    await this.#capture(page, `Consent page, before ${decision === 'allow' ? 'Allow' : 'Deny'}`)
     // The button's place on the page (scrolled into view), read in the page's own world: locators would
     // inject Playwright's selector engine into every consent page, which costs more than the rest of the step.
     const box = await page.evaluate((id) => {
@@ -386,6 +407,7 @@ export class ChromiumSession implements UserAgent, ClientDriver {
         status = (await tab.page.goto(page.href, { waitUntil: 'domcontentloaded' }))?.status() ?? 0
       }
       const code = (await tab.page.evaluate(() => document.getElementById('authorization_code')?.textContent ?? ''))?.trim()
+      await this.#capture(tab.page, 'Out-of-band code page')
       return { status, code: code || null }
     } finally {
       this.#phase = { kind: 'idle' }
@@ -398,6 +420,6 @@ export function chromiumUserAgent(browser: PlaywrightBrowser, options: { timeout
   return async ({ config, callbackUrl }) => {
     const session = await ChromiumSession.open(browser, { config, callbackUrl, timeoutMs: options.timeoutMs })
     // The session reaches the client at its own origin, through the context: it needs nothing of the process driver.
-    return { agent: session, drive: () => session, close: () => session.close() }
+    return { agent: session, drive: () => session, screenshots: () => session.screenshots(), close: () => session.close() }
   }
 }
