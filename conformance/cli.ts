@@ -12,6 +12,7 @@ import { loadBaseline } from './baseline.ts'
 import { BrowserUnavailableError, CHROMIUM_PATH, launchChromium } from './chromium.ts'
 import { ClientStartError } from './drivers/driver.ts'
 import { killAllClients } from './drivers/process-client.ts'
+import { renderHtml } from './reporters/html.ts'
 import { renderJson } from './reporters/json.ts'
 import { renderJunit } from './reporters/junit.ts'
 import { renderText } from './reporters/text.ts'
@@ -19,20 +20,21 @@ import { runConformance } from './run.ts'
 import { UsageError } from './runner.ts'
 
 const USAGE = `usage: npm run conformance -- --provider <calcom|bookingsync|zapier|all> --client "<command>"
-  [--browser] [--reporter text|json|junit] [--output FILE] [--expected-failures FILE] [--scenario ID]... [--verbose]
+  [--browser] [--reporter text|json|junit|html] [--output FILE] [--expected-failures FILE] [--scenario ID]... [--verbose]
 
   --provider            which fake(s) to run the client against (comma-separated, or all)
   --client              the client command, started through a shell with PORT and OAUTH_* set
   --browser             drive /login and the consent page in a real headless Chromium
                         (${CHROMIUM_PATH}; a fresh context per scenario, so the client's cookies
                         and JavaScript work) instead of plain HTTP requests
-  --reporter            text (default), json or junit
+  --reporter            text (default), json, junit, or html (one self-contained page: each
+                        scenario's requests as a sequence diagram, failing ones marked)
   --output              write the report to FILE (the text summary still goes to stdout)
   --expected-failures   a baseline of known failures: "check-id" or "provider:check-id" per line
   --scenario            run only this scenario (repeatable)
   --verbose             also explain skipped checks`
 
-const REPORTERS = { text: (r: Parameters<typeof renderText>[0]) => renderText(r), json: renderJson, junit: renderJunit } as const
+const REPORTERS = { text: (r: Parameters<typeof renderText>[0]) => renderText(r), json: renderJson, junit: renderJunit, html: renderHtml } as const
 
 export async function main(argv: string[]): Promise<number> {
   let values
@@ -84,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
             return p as ProviderId
           })
     const reporter = values.reporter as keyof typeof REPORTERS
-    if (!(reporter in REPORTERS)) throw new UsageError(`unknown reporter "${values.reporter}" (text, json or junit)`)
+    if (!(reporter in REPORTERS)) throw new UsageError(`unknown reporter "${values.reporter}" (text, json, junit or html)`)
     if (reporter !== 'text' && !values.output) throw new UsageError(`--reporter ${reporter} needs --output FILE`)
     const expectedFailures = values['expected-failures'] ? await loadBaseline(values['expected-failures']) : []
     // One Chromium for the whole run; the signal handler above closes it when interrupted.
