@@ -135,7 +135,8 @@ function htmlPage(title: string, body: RawHtml, nonce: string | null): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
+<link rel="icon" href="data:,">
 <title>${title}</title>
 <style>${raw(BASE_CSS)}${raw(SEQUENCE_DIAGRAM_CSS)}${raw(REQUEST_DETAILS_CSS)}${raw(DASHBOARD_CSS)}</style>
 </head>
@@ -261,7 +262,7 @@ function grantItem(g: GrantRow, now: number, issuedBy: ReadonlyMap<string, numbe
   return page`<li class="${g.state === 'live' ? 'g-live' : 'g-dead'}" data-state="${g.state}" data-kind="${g.kind}">
 <div class="g-top"><span class="badge ${STATE_CLASS[g.state]}">${GRANT_STATE_LABEL[g.state]}</span><code title="${g.value}">${g.value}</code>${by !== undefined ? page`<a href="${requestUrl(prefix, by)}" class="g-by" title="the request that answered it">#${by}</a>` : ''}</div>
 <div class="g-meta">${who.join(' · ')}</div>
-<div class="g-meta">${times.map((t, i) => page`${i ? ' · ' : ''}${t}`)}${g.state === 'consumed' ? ' · no longer stored: exchanged (single use) or revoked' : ''}</div>
+<div class="g-meta">${times.map((t, i) => page`${i ? ' · ' : ''}${t}`)}${g.state === 'consumed' ? ' · exchanged or revoked' : ''}</div>
 </li>`
 }
 
@@ -279,9 +280,9 @@ export function grantsPanel(ctx: DashboardContext, provider: ProviderId, request
     }
   }
   const grants = listGrants(fakes.runtime(provider), now, answered)
-  const group = (title: string, rows: GrantRow[], total: number, id: string) => page`<h3 id="${id}">${title}<span>${total > rows.length ? `${rows.length} newest of ${total}` : rows.length}</span></h3>
-${rows.length ? page`<ul aria-labelledby="${id}">${[...rows].reverse().map((g) => grantItem(g, now, issuedBy, ctx.prefix))}</ul>` : page`<p class="none">None.</p>`}`
-  return page`${group('Authorization codes', grants.codes, Math.max(grants.total.codes, grants.codes.length), 'g-codes')}
+  const group = (title: string, rows: GrantRow[], total: number, id: string, note = '') => page`<h3 id="${id}">${title}<span>${total > rows.length ? `${rows.length} newest of ${total}` : rows.length}</span></h3>
+${note ? page`<p class="none">${note}</p>` : ''}${rows.length ? page`<ul aria-labelledby="${id}">${[...rows].reverse().map((g) => grantItem(g, now, issuedBy, ctx.prefix))}</ul>` : page`<p class="none">None.</p>`}`
+  return page`${group('Authorization codes', grants.codes, Math.max(grants.total.codes, grants.codes.length), 'g-codes', grants.codes.some((g) => g.state === 'consumed') ? 'Codes are single use: the fake forgets one once it is exchanged (or its client revoked); the log still shows it as consumed.' : '')}
 ${group('Access tokens', grants.access, grants.total.access, 'g-access')}
 ${group('Refresh tokens', grants.refresh, grants.total.refresh, 'g-refresh')}`
 }
