@@ -45,7 +45,7 @@ async function open(url: string): Promise<{ page: Page; network: string[] }> {
 }
 
 describe('the HTML report of a failing client', () => {
-  it('shows the failing scenario first, its timeline, and the failing request marked and open', async () => {
+  it('shows the failing scenario first, its timeline, and the failing request marked and open', { timeout: 90_000 }, async () => {
     const zapier = report.providers[0]!
     const failed = zapier.scenarios.find((s) => s.scenario === 'access-expired')!
     expect(failed.status).toBe('failed')
@@ -98,7 +98,7 @@ describe('the HTML report of a failing client', () => {
     await page.context().close()
   })
 
-  it('is written by the CLI with --reporter html --output', async () => {
+  it('is written by the CLI with --reporter html --output', { timeout: 90_000 }, async () => {
     const output = join(RESULTS, 'report-cli.html')
     vi.spyOn(console, 'log').mockImplementation(() => {})
     try {
@@ -129,11 +129,11 @@ describe('--browser runs', () => {
     expect(await img.evaluate((el: HTMLImageElement) => el.naturalWidth)).toBeGreaterThan(100)
     expect(network).toEqual([])
     await page.context().close()
-  }, 60_000)
+  }, 90_000)
 })
 
 describe('escaping', () => {
-  it('a client command, scenario title, state and body with <script> show as text', async () => {
+  it('a client command, scenario title, state and body with <script> show as text', { timeout: 90_000 }, async () => {
     const evil = '<script>window.__pwned = 1</script>'
     const copy = structuredClone(report)
     copy.client = evil
