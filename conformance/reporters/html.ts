@@ -100,8 +100,7 @@ body{font-size:11pt}
 .rp-provider+.rp-provider{break-before:page}
 .scenario,.verdict,table.checks tr.failure td{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 table.checks tr{break-inside:avoid}
-a[href^="http"]::after{content:" <" attr(href) ">";font-size:.7rem;color:var(--muted);word-break:break-all}
-.seq a::after,.toc a::after{content:none}
+table.attention a[href^="http"]::after{content:" <" attr(href) ">";font-size:.7rem;color:var(--muted);word-break:break-all}
 .shots figure{max-width:45%}
 }
 `
@@ -125,7 +124,7 @@ function reference(r: { id: string; url: string }): RawHtml {
   return /^https?:\/\//i.test(r.url) ? page`<li><a href="${r.url}" rel="noreferrer">${r.id}</a></li>` : page`<li title="${r.url}">${r.id}</li>`
 }
 
-function checksTable(p: ProviderReport, checks: readonly CheckResult[]): RawHtml {
+function checksTable(p: ProviderReport, checks: readonly CheckResult[], cls = ''): RawHtml {
   const rows = [...checks].sort((a, b) => checkRank(a) - checkRank(b))
   const scenarioLinks = (c: CheckResult) =>
     c.details.scenario
@@ -135,7 +134,7 @@ function checksTable(p: ProviderReport, checks: readonly CheckResult[]): RawHtml
         const trace = p.scenarios.find((t) => t.scenario === id)
         return page`${i ? ', ' : ''}${trace ? page`<a href="#${scenarioAnchor(trace)}">${id}</a>` : id}`
       })
-  return page`<table class="checks">
+  return page`<table class="checks${cls ? ` ${cls}` : ''}">
 <thead><tr><th style="width:7rem">Result</th><th>Check</th><th style="width:16rem">References</th></tr></thead>
 <tbody>${rows.map((c) => {
     const badge = c.expectedFailure ? { cls: 'warn', text: 'expected failure' } : CHECK_BADGE[c.status]
@@ -196,7 +195,7 @@ function providerSection(p: ProviderReport): RawHtml {
   const skipped = rest.length - passed
   return page`<section class="rp-provider" id="p-${p.provider}" style="--c:${PROVIDER_COLORS[p.provider] ?? '#4f46e5'}">
 <h2>${p.title} <span class="badge ${failed ? 'bad' : 'ok'}">${failed ? `${failed} failed` : 'all passed'}</span> <small>${p.checks.length} checks · ${p.scenarios.length} scenarios · ${formatDuration(p.durationMs)}</small></h2>
-${attention.length ? page`<h3>Failed checks</h3>${checksTable(p, attention)}` : ''}
+${attention.length ? page`<h3>Failed checks</h3>${checksTable(p, attention, 'attention')}` : ''}
 <h3>Scenarios</h3>
 ${scenarios.map((t) => scenarioSection(p, t))}
 ${rest.length ? page`<details class="rest"${attention.length ? '' : raw(' open')}><summary><h3>${attention.length ? 'Other checks' : 'Checks'}: ${passed} passed${skipped ? `, ${skipped} skipped` : ''}</h3></summary>${checksTable(p, rest)}</details>` : ''}

@@ -137,11 +137,16 @@ function noticeFor(fakes: Fakes, query: URLSearchParams): string | undefined {
 const MAX_SHOWN = 2000
 const DEFAULT_SHOWN = 200
 
-/** The newest `limit` requests of a provider, oldest first, and how many the log holds. */
-function newest(fakes: Fakes, p: ProviderId, limit: number): { requests: RecordedRequest[]; total: number } {
+/**
+ * The newest `limit` requests of a provider, oldest first, and how many the log holds — among the
+ * last `window` log entries when given (the script asks for the grants after every request: it
+ * must not format a full log each time).
+ */
+function newest(fakes: Fakes, p: ProviderId, limit: number, window?: number): { requests: RecordedRequest[]; total: number } {
   const ring: RecordedRequest[] = []
   let total = 0
-  for (const r of fakes.log.entries({ provider: p })) {
+  const after = window === undefined ? undefined : Math.max(0, fakes.log.lastId - window)
+  for (const r of fakes.log.entries({ provider: p, after })) {
     total++
     ring.push(r)
     if (ring.length > limit) ring.shift()
@@ -300,7 +305,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
     }
     if (action === 'state' && method === 'GET') {
       const p = providerOf(url.searchParams.get('provider'))
-      return page(statePage(context(), p, newest(fakes, p, DEFAULT_SHOWN).requests))
+      return page(statePage(context(), p, newest(fakes, p, DEFAULT_SHOWN, DEFAULT_SHOWN * 10).requests))
     }
     const requestMatch = /^request\/(\d{1,15})$/.exec(action)
     if (requestMatch && method === 'GET') {
