@@ -13,12 +13,20 @@ import { type TestApp, browserSuite, screenshot, text } from './browser-helpers.
 const suite = browserSuite('zapier', 'profile zap')
 const WIDE = { viewport: { width: 1400, height: 1000 } }
 // Browser work on a slow shared 2-core machine: generous, never a measure of speed.
-const SLOW = 90_000
+const SLOW = 120_000
 const dashboard = () => `${suite.server.url}/__admin/dashboard?provider=zapier`
+
+/** A page in a fresh context, whose waits outlast a loaded machine. */
+async function newPage(options: Parameters<typeof suite.page>[0] = {}): Promise<{ page: Page }> {
+  const { page } = await suite.page(options)
+  page.setDefaultTimeout(60_000)
+  page.setDefaultNavigationTimeout(60_000)
+  return { page }
+}
 
 /** The user signs in to the app with Zapier in their own browser (a context of its own). */
 async function signIn(app: TestApp): Promise<void> {
-  const { page } = await suite.page()
+  const { page } = await newPage()
   await page.goto(app.url)
   await page.click('#connect')
   await page.click('#allow')
@@ -37,7 +45,7 @@ const grants = (page: Page, kind: string, state: string) => page.locator(`#grant
 describe('the dashboard in a browser', () => {
   it('shows a login as it happens: new arrows without a reload, then the grants it made', async () => {
     const app = await suite.app('dashboard-live')
-    const { page } = await suite.page(WIDE)
+    const { page } = await newPage(WIDE)
     await page.goto(dashboard())
     await page.locator('#live.on').waitFor()
     const before = await page.locator('li.seq-msg').count()
@@ -64,7 +72,7 @@ describe('the dashboard in a browser', () => {
   it('the clock control expires the access token, and the dashboard says it expired', async () => {
     const app = await suite.app('dashboard-clock')
     await signIn(app)
-    const { page } = await suite.page(WIDE)
+    const { page } = await newPage(WIDE)
     await page.goto(dashboard())
     const live = await grants(page, 'access', 'live').count()
     expect(live).toBeGreaterThan(0)
@@ -78,7 +86,7 @@ describe('the dashboard in a browser', () => {
   it('an arrow opens its exchange in place: headers, bodies, the tokens it carried and their state', async () => {
     const app = await suite.app('dashboard-details')
     await signIn(app)
-    const { page } = await suite.page(WIDE)
+    const { page } = await newPage(WIDE)
     await page.goto(dashboard())
     const url = page.url()
     const exchange = page.locator('li.seq-msg', { hasText: '/oauth/token/' }).last()
@@ -107,7 +115,7 @@ describe('the dashboard in a browser', () => {
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken! }),
     })
     expect(refreshed.status).toBe(200)
-    const { page } = await suite.page(WIDE)
+    const { page } = await newPage(WIDE)
     await page.goto(dashboard())
     await page.locator('#live.on').waitFor()
     expect(await grants(page, 'refresh', 'rotated').count()).toBeGreaterThan(0)
@@ -117,29 +125,41 @@ describe('the dashboard in a browser', () => {
 })
 
 describe('the dashboard without JavaScript', () => {
-  it('shows the timeline and every control works as a plain form', async () => {
-    const app = await suite.app('dashboard-nojs')
-    await signIn(app)
-    const { page } = await suite.page({ ...WIDE, javaScriptEnabled: false })
+  const noScript = async () => {
+    const { page } = await newPage({ ...WIDE, javaScriptEnabled: false })
     await page.goto(dashboard())
+    return page
+  }
+
+  it('shows the timeline, and its arrows are links to each exchange\'s page', async () => {
+    await signIn(await suite.app('dashboard-nojs'))
+    const page = await noScript()
     const total = suite.server.fakes.requests('zapier').length
     expect(await page.locator('li.seq-msg').count()).toBe(Math.min(total, 200))
     expect(await text(page, '#live')).toBe('static: reload for new requests')
+    await Promise.all([page.waitForURL(/\/__admin\/dashboard\/request\/\d+$/), page.locator('li.seq-msg a.seq-row').last().click()])
+    expect(await page.locator('.seq-details').count()).toBe(1)
+    expect(await page.locator('.seq-details').textContent()).toContain('Headers')
+    await Promise.all([page.waitForURL((u) => u.pathname.endsWith('/__admin/dashboard')), page.click('a.back')])
+  }, SLOW)
 
-    // Consent.
+  it('sets the consent mode and moves the clock with plain forms', async () => {
+    const page = await noScript()
     await submit(page, '#consent-allow', 'consent')
     expect(await text(page, '#notice')).toBe('Consent for Zapier: allow.')
     expect(await page.locator('#consent-allow').getAttribute('aria-pressed')).toBe('true')
     expect(suite.server.fakes.consent('zapier')).toBe('allow')
     await submit(page, '#consent-ask', 'consent')
+    expect(suite.server.fakes.consent('zapier')).toBe('ask')
 
-    // The clock, by a number of seconds.
     const before = suite.server.fakes.clock.now()
     await page.fill('#clock-seconds', '120')
     await submit(page, '#clock-advance', 'clock')
     expect(suite.server.fakes.clock.now() - before).toBeGreaterThanOrEqual(120_000)
+  }, SLOW)
 
-    // A fault: the next token request answers 503.
+  it('injects a fault and revokes a client with plain forms', async () => {
+    const page = await noScript()
     await page.selectOption('#fault-endpoint', 'token')
     await page.fill('#fault-status', '503')
     await page.fill('#fault-times', '1')
@@ -148,19 +168,15 @@ describe('the dashboard without JavaScript', () => {
     const faulted = await fetch(`${suite.server.url}/zapier/oauth/token/`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code' }) })
     expect(faulted.status).toBe(503)
 
-    // Revoke the app's grants: its tokens read revoked.
     await page.selectOption('#revoke-client', 'dashboard-nojs')
     await submit(page, '#revoke', 'revoke')
     expect(await text(page, '#notice')).toMatch(/^Revoked [1-9]\d* codes and tokens of that client\.$/)
     expect(await page.locator('#grants li[data-state="revoked"]').count()).toBeGreaterThan(0)
+  }, SLOW)
 
-    // An arrow is a link to the exchange's page.
-    await Promise.all([page.waitForURL(/\/__admin\/dashboard\/request\/\d+$/), page.locator('li.seq-msg a.seq-row').last().click()])
-    expect(await page.locator('.seq-details').count()).toBe(1)
-    expect(await page.locator('.seq-details').textContent()).toContain('Headers')
-    await page.click('a.back')
-
-    // Reset: no confirmation without JavaScript.
+  // Last: it clears what the others made.
+  it('resets with a plain form (no confirmation without JavaScript)', async () => {
+    const page = await noScript()
     await submit(page, '#reset', 'reset')
     expect(await text(page, '#notice')).toBe('Reset to the fixtures.')
     expect(await page.locator('li.seq-msg').count()).toBe(0)

@@ -35,6 +35,8 @@ afterAll(() => browser?.close())
 /** A page that records every request it makes that is not the file itself or inline data. */
 async function open(url: string): Promise<{ page: Page; network: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  // Waits that outlast a loaded machine.
+  context.setDefaultTimeout(60_000)
   const page = await context.newPage()
   const network: string[] = []
   page.on('request', (r) => {
