@@ -91,6 +91,8 @@ export interface ChromiumSessionOptions {
   callbackUrl: string
   /** How long one navigation or request may take (default 5 s, as over plain HTTP). */
   timeoutMs?: number
+  /** Keep screenshots of the provider pages for a report (about 150 ms each: off unless a report shows them). */
+  screenshots?: boolean
 }
 
 /**
@@ -260,7 +262,7 @@ export class ChromiumSession implements UserAgent, ClientDriver {
   }
 
   async #capture(page: Page, what: string): Promise<void> {
-    if (this.#screenshots.length >= MAX_SCREENSHOTS) return
+    if (!this.options.screenshots || this.#screenshots.length >= MAX_SCREENSHOTS) return
     try {
       const png = await page.screenshot({ type: 'png', fullPage: true, timeout: this.#timeoutMs })
       this.#screenshots.push({ title: `${what}: ${await page.title()}`, png: png.toString('base64') })
@@ -416,9 +418,9 @@ export class ChromiumSession implements UserAgent, ClientDriver {
 }
 
 /** `--browser`: one context of `browser` per scenario. */
-export function chromiumUserAgent(browser: PlaywrightBrowser, options: { timeoutMs?: number } = {}): UserAgentFactory {
+export function chromiumUserAgent(browser: PlaywrightBrowser, options: { timeoutMs?: number; screenshots?: boolean } = {}): UserAgentFactory {
   return async ({ config, callbackUrl }) => {
-    const session = await ChromiumSession.open(browser, { config, callbackUrl, timeoutMs: options.timeoutMs })
+    const session = await ChromiumSession.open(browser, { config, callbackUrl, timeoutMs: options.timeoutMs, screenshots: options.screenshots })
     // The session reaches the client at its own origin, through the context: it needs nothing of the process driver.
     return { agent: session, drive: () => session, screenshots: () => session.screenshots(), close: () => session.close() }
   }

@@ -91,7 +91,8 @@ export async function main(argv: string[]): Promise<number> {
     const expectedFailures = values['expected-failures'] ? await loadBaseline(values['expected-failures']) : []
     // One Chromium for the whole run; the signal handler above closes it when interrupted.
     if (values.browser) browser = await launchChromium({ handleSignals: false })
-    const report = await runConformance({ providers, command: values.client, expectedFailures, scenarios: values.scenario, browser })
+    // Screenshots of the consent pages cost time and bytes: only for the report that shows them.
+    const report = await runConformance({ providers, command: values.client, expectedFailures, scenarios: values.scenario, browser, screenshots: reporter === 'html' })
     // The readable summary always goes to stdout; machine formats go to --output.
     console.log(renderText(report, { verbose: values.verbose }))
     if (values.output) await writeFile(values.output, REPORTERS[reporter](report))

@@ -28,6 +28,8 @@ export interface CommandRunOptions {
    * (BrowserUnavailableError when it is missing); a Playwright `Browser` is used as is and left open.
    */
   browser?: boolean | PlaywrightBrowser
+  /** With `browser`: keep screenshots of the provider pages in each scenario's trace (the HTML report shows them). */
+  screenshots?: boolean
 }
 
 /** A standalone server (every provider under `/<id>`) on a free port, for one scenario. */
@@ -67,7 +69,7 @@ export async function runConformance(options: CommandRunOptions): Promise<Confor
       providers: options.providers,
       createStage: createServerStage,
       launcher: commandLauncher(options.command, options.startTimeoutMs),
-      userAgent: browser ? chromiumUserAgent(browser) : undefined,
+      userAgent: browser ? chromiumUserAgent(browser, { screenshots: options.screenshots }) : undefined,
       concurrency: options.concurrency ?? (browser ? Math.max(1, Math.floor(availableParallelism() / 2)) : undefined),
       scenarios: options.scenarios,
     })

@@ -117,7 +117,10 @@ describe('the HTML report of a failing client', () => {
 
 describe('--browser runs', () => {
   it('embed the consent page the browser saw, before its click', async () => {
-    const run = await runConformance({ providers: ['zapier'], command: reference, scenarios: ['user-denies'], browser })
+    // Without `screenshots`, none are taken (they cost time): the CLI asks for them with --reporter html.
+    const plain = await runConformance({ providers: ['zapier'], command: reference, scenarios: ['user-denies'], browser })
+    expect(plain.providers[0]!.scenarios[0]!.screenshots).toEqual([])
+    const run = await runConformance({ providers: ['zapier'], command: reference, scenarios: ['user-denies'], browser, screenshots: true })
     const trace = run.providers[0]!.scenarios[0]!
     expect(trace.screenshots).toHaveLength(1)
     expect(trace.screenshots[0]!.title).toMatch(/^Consent page, before Deny: /)
