@@ -54,7 +54,7 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Chrom
 }
 
 /** The user agent of a `--browser` run: a fresh context of `browser` per scenario (./chromium.ts). */
-export async function chromiumUserAgent(browser: ChromiumBrowser, options: { timeoutMs?: number } = {}): Promise<UserAgentFactory> {
+export async function chromiumUserAgent(browser: ChromiumBrowser, options: { timeoutMs?: number; screenshots?: boolean } = {}): Promise<UserAgentFactory> {
   const { chromiumUserAgent: create } = await import('./chromium.ts')
   return create(browser as unknown as PlaywrightBrowser, options)
 }

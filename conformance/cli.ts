@@ -14,6 +14,7 @@ import { BrowserUnavailableError, CHROMIUM_PATH, launchChromium } from './chromi
 import type { ProgressEvent } from './runner.ts'
 import { ClientStartError } from './drivers/driver.ts'
 import { killAllClients } from './drivers/process-client.ts'
+import { renderHtml } from './reporters/html.ts'
 import { renderJson } from './reporters/json.ts'
 import { renderJunit } from './reporters/junit.ts'
 import { renderText } from './reporters/text.ts'
@@ -21,7 +22,7 @@ import { runConformance } from './run.ts'
 import { UsageError } from './runner.ts'
 
 const USAGE = `usage: oauth-fakes conform --provider <calcom|bookingsync|zapier|all> --client "<command>"
-  [--era <id|all>] [--browser] [--reporter text|json|junit] [--output FILE] [--expected-failures FILE]
+  [--era <id|all>] [--browser] [--reporter text|json|junit|html] [--output FILE] [--expected-failures FILE]
   [--scenario ID]... [--client-clock faketime|offset-file] [--verbose] [--quiet]
   (from a clone: npm run conformance -- …)
 
@@ -32,7 +33,8 @@ const USAGE = `usage: oauth-fakes conform --provider <calcom|bookingsync|zapier|
   --browser             drive /login and the consent page in a real headless Chromium
                         (${CHROMIUM_PATH}; a fresh context per scenario, so the client's cookies
                         and JavaScript work) instead of plain HTTP requests
-  --reporter            text (default), json or junit
+  --reporter            text (default), json, junit, or html (one self-contained page: each
+                        scenario's requests as a sequence diagram, failing ones marked)
   --output              write the report to FILE (the text summary still goes to stdout)
   --expected-failures   a baseline of known failures: "check-id" or "provider:check-id" per line
   --scenario            run only this scenario (repeatable)
@@ -41,7 +43,7 @@ const USAGE = `usage: oauth-fakes conform --provider <calcom|bookingsync|zapier|
   --verbose             also explain skipped checks
   --quiet               no progress lines (they go to stderr on a terminal, never in CI)`
 
-const REPORTERS = { text: (r: Parameters<typeof renderText>[0]) => renderText(r), json: renderJson, junit: renderJunit } as const
+const REPORTERS = { text: (r: Parameters<typeof renderText>[0]) => renderText(r), json: renderJson, junit: renderJunit, html: renderHtml } as const
 
 export async function main(argv: string[]): Promise<number> {
   let values
@@ -97,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
             return p as ProviderId
           })
     const reporter = values.reporter as keyof typeof REPORTERS
-    if (!(reporter in REPORTERS)) throw new UsageError(`unknown reporter "${values.reporter}" (text, json or junit)`)
+    if (!(reporter in REPORTERS)) throw new UsageError(`unknown reporter "${values.reporter}" (text, json, junit or html)`)
     if (reporter !== 'text' && !values.output) throw new UsageError(`--reporter ${reporter} needs --output FILE`)
     const expectedFailures = values['expected-failures'] ? await loadBaseline(values['expected-failures']) : []
     let eras: CalcomEraId[] | 'all' | undefined
@@ -120,7 +122,8 @@ export async function main(argv: string[]): Promise<number> {
       : undefined
     // One Chromium for the whole run; the signal handler above closes it when interrupted.
     if (values.browser) browser = await launchChromium({ handleSignals: false })
-    const report = await runConformance({ providers, eras, command: values.client, expectedFailures, scenarios: values.scenario, browser, clientClock, onProgress })
+    // Screenshots of the consent pages cost time and bytes: only for the report that shows them.
+    const report = await runConformance({ providers, eras, command: values.client, expectedFailures, scenarios: values.scenario, browser, clientClock, onProgress, screenshots: reporter === 'html' })
     // The readable summary always goes to stdout; machine formats go to --output.
     console.log(renderText(report, { verbose: values.verbose }))
     if (values.output) await writeFile(values.output, REPORTERS[reporter](report))

@@ -37,6 +37,8 @@ export interface CommandRunOptions {
   clientClock?: 'faketime' | 'offset-file'
   /** Called after each scenario (the CLI's progress on a terminal). */
   onProgress?: RunOptions['onProgress']
+  /** With `browser`: keep screenshots of the provider pages in each scenario's trace (the HTML report shows them). */
+  screenshots?: boolean
 }
 
 /** The profiles a run judges: each provider, cal.com once per era asked for. */
@@ -97,7 +99,7 @@ export async function runConformance(options: CommandRunOptions): Promise<Confor
       profiles: profilesFor(options.providers, options.eras),
       createStage: stages.createStage,
       launcher: commandLauncher(options.command, options.startTimeoutMs),
-      userAgent: browser ? await chromiumUserAgent(browser) : undefined,
+      userAgent: browser ? await chromiumUserAgent(browser, { screenshots: options.screenshots }) : undefined,
       concurrency: options.concurrency ?? (browser ? Math.max(1, Math.floor(cores / 2)) : Math.min(8, 4 * cores)),
       scenarios: options.scenarios,
       clientClock: options.clientClock ?? 'faketime',

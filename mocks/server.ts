@@ -10,6 +10,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import { hostname, networkInterfaces } from 'node:os'
 import { createAdminApp } from './admin.ts'
+import { createDashboardApp } from './dashboard/index.ts'
 import { type ConnectionInfo, type FetchHandler, type NodeServerLimits, listen } from './adapters/node-http.ts'
 import type { ProviderId } from './engine/controls.ts'
 import { z } from 'zod'
@@ -240,6 +241,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (!app) adminApps.set(f, (app = createAdminApp(f, prefix)))
     return app
   }
+  // The dashboard answers its own paths under the admin prefix (and a browser's GET of the prefix); the rest is the control API's.
+  const dashboards = new WeakMap<Fakes, ReturnType<typeof createDashboardApp>>()
+  const adminOrDashboard = async (f: Fakes, prefix: string, tenant: string | null, request: Request) => {
+    let dashboard = dashboards.get(f)
+    if (!dashboard) dashboards.set(f, (dashboard = createDashboardApp({ fakes: f, prefix, tenant, tenants: () => tenants.list(), root: base })))
+    return (await dashboard(request)) ?? adminOf(f, prefix)(request)
+  }
 
   const route: FetchHandler = async (request, connection) => {
     const url = new URL(request.url)
@@ -275,7 +283,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         if (error instanceof TenantLimitError) return refuse(503, error.message)
         throw error
       }
-      if (isAdmin(rest)) return adminOf(tenantFakes, `${base}/t/${name}/__admin`)(request)
+      if (isAdmin(rest)) return adminOrDashboard(tenantFakes, `${base}/t/${name}/__admin`, name, request)
       return (await tenantFakes.fetch(request)) ?? refuse(404, 'not found')
     }
     const served = await fakes.fetch(request)
@@ -283,7 +291,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (isAdmin(path)) {
       const denied = adminGuard(request, connection)
       if (denied) return denied
-      return adminOf(fakes, `${base}/__admin`)(request)
+      return adminOrDashboard(fakes, `${base}/__admin`, null, request)
     }
     if (path === '/') return indexResponse(fakes, request, publicUrl.href.replace(/\/+$/, ''))
     return undefined

@@ -95,11 +95,6 @@ export class ExpiringStore<V extends StoredGrant> {
     }
   }
 
-  /** Every entry, oldest first (the state file's snapshot, the dashboard). */
-  *entries(): IterableIterator<[string, V]> {
-    yield* this.#entries
-  }
-
   /** The entry and its state at `now`, in O(1). */
   lookup(key: string, now: number): Lookup<V> {
     const entry = this.#entries.get(key)
@@ -166,5 +161,10 @@ export class ExpiringStore<V extends StoredGrant> {
 
   #maybeSweep(now: number): void {
     if (now >= this.#nextSweepAt) this.sweep(now)
+  }
+
+  /** Every entry, oldest first, read-only (the dashboard's grants, the state file's snapshot; nothing is swept or changed). */
+  *entries(): IterableIterator<readonly [string, Readonly<V>]> {
+    for (const [key, entry] of this.#entries) yield [key, entry]
   }
 }
