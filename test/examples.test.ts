@@ -1,6 +1,7 @@
 /**
  * The example clients in examples/ — Python, Ruby, Go and Node, each on a widely used OAuth
- * library — pass every check of the conformance suite on every provider they support.
+ * library — pass every check of the conformance suite on every provider they support, and so does
+ * the minimal client written out in docs/client-contract.md §10.
  *
  * Heavy: the suite starts the client once per scenario. The examples run one after another (one
  * provider per test, the suite's own scenario concurrency within), each test with a generous
@@ -13,6 +14,9 @@
  * client's stderr in the message.
  */
 import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -62,10 +66,10 @@ afterAll(async () => {
 const notPassed = (report: ConformanceReport) =>
   report.providers.flatMap((p) => p.checks.filter((c) => c.status !== 'SUCCESS').map((c) => `${p.provider}:${c.id} ${c.status}: ${c.details.actual}`))
 
-async function conform(example: Example, provider: ProviderId): Promise<ConformanceReport> {
+async function conform(example: Example, providers: ProviderId[]): Promise<ConformanceReport> {
   if (example.browser) browser ??= await launchChromium()
   try {
-    return await runConformance({ providers: [provider], command: example.command, ...(example.browser ? { browser } : {}) })
+    return await runConformance({ providers, command: example.command, ...(example.browser ? { browser } : {}) })
   } catch (error) {
     // The client did not come up (a missing package, a syntax error): say why, with its stderr.
     if (error instanceof ClientStartError) throw new Error(`${error.message}\n${error.stderr}`)
@@ -77,10 +81,23 @@ describe.each(EXAMPLES)('examples/$name', (example) => {
   it.each(example.providers)(
     'passes every conformance check on %s',
     async (provider) => {
-      const report = await conform(example, provider)
+      const report = await conform(example, [provider])
       expect(notPassed(report), `${example.command} against ${provider}`).toEqual([])
       expect(report.ok).toBe(true)
     },
-    example.browser ? 240_000 : 120_000,
+    example.browser ? 300_000 : 120_000,
   )
+})
+
+describe('docs/client-contract.md', () => {
+  it('has a minimal client (§10) that passes every check on every provider', async () => {
+    const doc = readFileSync(new URL('../docs/client-contract.md', import.meta.url), 'utf8')
+    const code = /<!-- minimal-client -->\n```js\n([\s\S]*?)```/.exec(doc)?.[1]
+    expect(code, 'a ```js block after <!-- minimal-client -->').toBeDefined()
+    const file = join(mkdtempSync(join(tmpdir(), 'client-contract-')), 'minimal-client.mjs')
+    writeFileSync(file, code!)
+    const report = await conform({ name: 'minimal-client', command: `node ${file}`, providers: ALL }, ALL)
+    expect(notPassed(report)).toEqual([])
+    expect(report.ok).toBe(true)
+  }, 120_000)
 })
