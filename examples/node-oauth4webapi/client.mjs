@@ -182,7 +182,7 @@ const server = createServer(async (req, res) => {
     res.end(body)
   }
   try {
-    const url = new URL(req.url, redirectUri.startsWith('http') ? redirectUri : `http://127.0.0.1:${env.PORT}`)
+    const url = new URL(req.url, 'http://127.0.0.1')
     if (req.method === 'GET' && url.pathname === '/login') return send(302, '', undefined, { location: await login() })
     if (req.method === 'GET' && url.pathname === '/callback') return send(...(await callback(url)))
     if (req.method === 'POST' && url.pathname === '/oob') return send(...(await outOfBand((await readForm(req)).get('code')?.trim())))

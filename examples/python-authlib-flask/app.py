@@ -17,6 +17,7 @@ import secrets
 
 import requests
 from authlib.common.urls import url_decode, url_encode
+from authlib.integrations.base_client import MismatchingStateError
 from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import Flask, request
 
@@ -102,8 +103,10 @@ def callback():
         # Raises on error=… (access_denied) and on a missing or unknown state; pops the state from
         # the session, so a replayed callback never re-exchanges the code.
         token = client.authorize_access_token()
-    except OAuthError as error:
-        return f"authorization failed: {error.error}: {error.description}", 403 if "error" in request.args else 400
+    except MismatchingStateError:
+        return "state missing or unknown: possible CSRF", 400
+    except OAuthError as error:  # error=… in the redirect, or the token endpoint refused the code
+        return f"authorization failed: {error.error}: {error.description}", 403 if "error" in request.args else 502
     except requests.RequestException as error:  # the token endpoint answered 5xx, or not at all
         return f"the code exchange failed: {error}", 502
     Grant.token = token

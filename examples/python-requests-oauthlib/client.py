@@ -94,9 +94,9 @@ def refresh(oauth):
                 REFRESH_URL, auth=CalcomRefreshAuth(), client_id=CLIENT_ID, client_secret=CLIENT_SECRET, timeout=TIMEOUT
             )
         else:
-            # BookingSync and Zapier rotate refresh tokens: the answer's refresh_token replaces ours.
-            # cal.com's legacy answer has none: refresh_token() then keeps the one we sent.
             Grant.token = oauth.refresh_token(TOKEN_URL, timeout=TIMEOUT, **client_auth())
+        # BookingSync and Zapier rotate refresh tokens: the answer's refresh_token replaced ours.
+        # cal.com's legacy answer has none: refresh_token() kept the one we sent.
         return True
     except Exception:  # an OAuth error answer, a non-JSON answer, the network: all the same here
         Grant.token = None
@@ -165,7 +165,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.send(200, "Connected.")
 
     def callback(self, query):
-        state = parse_qs(query).get("state", [None])[0]
+        params = parse_qs(query)
+        state = params.get("state", [None])[0]
         if state not in Grant.pending_states:
             return self.send(400, "state missing or unknown: possible CSRF")
         # One callback per login: a replayed redirect finds its state gone and never re-exchanges.
@@ -173,8 +174,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             # oauthlib parses the redirect: it checks the state again and raises on error=… (access_denied).
             exchange(authorization_response=f"{REDIRECT_URI}?{query}", state=state)
-        except Exception as error:
-            return self.send(403 if "error=" in query else 502, f"authorization failed: {error!r}")
+        except Exception as error:  # an OAuth error (denied, refused code), a 5xx, the network
+            return self.send(403 if "error" in params else 502, f"authorization failed: {error!r}")
         return self.send(200, "Connected.")
 
 

@@ -45,13 +45,17 @@ CLIENT = oauth_client(TOKEN_URL)
 REFRESH_CLIENT = oauth_client(REFRESH_URL)
 
 # What the app remembers: logins in progress (their states) and the user's token.
-LOCK = Mutex.new
-PENDING_STATES = Set.new
-$token = nil # OAuth2::AccessToken, or nil while signed out
+module Grant
+  LOCK = Mutex.new
+  PENDING_STATES = Set.new
+  class << self
+    attr_accessor :token # OAuth2::AccessToken, or nil while signed out
+  end
+end
 
 def authorize_url
   state = SecureRandom.urlsafe_base64(32) # 256 bits, one per login
-  PENDING_STATES << state
+  Grant::PENDING_STATES << state
   CLIENT.auth_code.authorize_url(scope: SCOPE, state: state)
 end
 
@@ -77,36 +81,34 @@ rescue OAuth2::Error, Faraday::Error
 end
 
 def resource
-  return [401, 'not signed in', 'text/plain'] unless $token
+  return [401, 'not signed in', 'text/plain'] unless Grant.token
 
+  dead = [401, 'the grant is no longer valid: log in again', 'text/plain']
   refreshed = false
-  if $token.expired? # by our own clock (expires_in); cal.com's legacy tokens never say
-    $token = refresh($token)
-    return [401, 'the grant is no longer valid: log in again', 'text/plain'] unless $token
+  if Grant.token.expired? # by our own clock (expires_in); cal.com's legacy tokens never say
+    return dead unless (Grant.token = refresh(Grant.token))
 
     refreshed = true
   end
-  response = $token.get(RESOURCE_URL, raise_errors: false)
+  response = Grant.token.get(RESOURCE_URL, raise_errors: false)
   if response.status == 401 && !refreshed
     # Expired by the provider's clock, or revoked: refresh once, then try again once.
-    $token = refresh($token)
-    return [401, 'the grant is no longer valid: log in again', 'text/plain'] unless $token
+    return dead unless (Grant.token = refresh(Grant.token))
 
-    response = $token.get(RESOURCE_URL, raise_errors: false)
+    response = Grant.token.get(RESOURCE_URL, raise_errors: false)
   end
   [response.status, response.body, response.headers['content-type'] || 'text/plain']
 end
 
 def callback(query)
   state = query['state']
-  return [400, 'state missing or unknown: possible CSRF'] unless state && PENDING_STATES.include?(state)
-
   # One callback per login: a replayed redirect finds its state gone and never re-exchanges.
-  PENDING_STATES.delete(state)
+  return [400, 'state missing or unknown: possible CSRF'] unless state && Grant::PENDING_STATES.delete?(state)
+
   return [403, "authorization failed: #{query['error']}"] if query['error']
   return [400, 'no code in the callback'] unless query['code']
 
-  $token = CLIENT.auth_code.get_token(query['code'])
+  Grant.token = CLIENT.auth_code.get_token(query['code'])
   [200, 'Connected.']
 rescue OAuth2::Error, Faraday::Error => e
   [502, "the code exchange failed: #{e.message}"] # nothing stored
@@ -116,7 +118,7 @@ def oob(code)
   return [400, 'form field code is required'] if code.to_s.strip.empty?
 
   # BookingSync out-of-band: REDIRECT_URI is urn:ietf:wg:oauth:2.0:oob, as at authorize.
-  $token = CLIENT.auth_code.get_token(code.strip)
+  Grant.token = CLIENT.auth_code.get_token(code.strip)
   [200, 'Connected.']
 rescue OAuth2::Error, Faraday::Error => e
   [502, "the code exchange failed: #{e.message}"]
@@ -134,14 +136,14 @@ end
 
 server.mount_proc('/login') do |_req, res|
   res.status = 302
-  res['Location'] = LOCK.synchronize { authorize_url }
+  res['Location'] = Grant::LOCK.synchronize { authorize_url }
 end
-server.mount_proc('/callback') { |req, res| answer(res, *LOCK.synchronize { callback(req.query) }) }
-server.mount_proc('/resource') { |_req, res| answer(res, *LOCK.synchronize { resource }) }
+server.mount_proc('/callback') { |req, res| answer(res, *Grant::LOCK.synchronize { callback(req.query) }) }
+server.mount_proc('/resource') { |_req, res| answer(res, *Grant::LOCK.synchronize { resource }) }
 server.mount_proc('/oob') do |req, res|
   next answer(res, 405, 'POST only') unless req.request_method == 'POST'
 
-  answer(res, *LOCK.synchronize { oob(req.query['code']) })
+  answer(res, *Grant::LOCK.synchronize { oob(req.query['code']) })
 end
 
 trap('TERM') { server.shutdown }
