@@ -15,6 +15,8 @@ for target in "${targets[@]}"; do
   case "$target" in
     go)
       [ -d /usr/share/gocode/src/golang.org/x/oauth2 ] || { echo "build.sh: golang.org/x/oauth2 missing: apt-get install -y golang-go golang-golang-x-oauth2-dev" >&2; exit 1; }
+      # Go's build cache lives under $HOME; a bare environment without HOME gets one in /tmp.
+      [ -n "${HOME:-}${GOCACHE:-}${XDG_CACHE_HOME:-}" ] || export GOCACHE=/tmp/go-build-cache
       (cd "$here/go-x-oauth2" && GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOPROXY=off go build -o bin/go-x-oauth2 .)
       ;;
     node)
