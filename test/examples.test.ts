@@ -79,7 +79,7 @@ async function conform(example: Example, providers: ProviderId[]): Promise<Confo
 
 describe.each(EXAMPLES)('examples/$name', (example) => {
   it.each(example.providers)(
-    'passes every conformance check on %s',
+    `${example.name} passes every conformance check on %s`,
     async (provider) => {
       const report = await conform(example, [provider])
       expect(notPassed(report), `${example.command} against ${provider}`).toEqual([])
