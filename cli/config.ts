@@ -1,5 +1,5 @@
 /**
- * `oauth-fakes.config.json`: what `oauth-fakes serve` takes from a file (contract §6). Validated
+ * `oauth-fakes.config.json`: what `oauth-fakes serve` takes from a file (docs/server.md). Validated
  * with zod; a bad file is refused at start with the file, the path of the field and what was
  * expected. The same schema, as JSON Schema, ships in the package (`oauth-fakes/schema.json`) for
  * editors (`"$schema": "./node_modules/oauth-fakes/dist/oauth-fakes.schema.json"`).

@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { serve } from './serve.ts'
+import { isMain } from './is-main.ts'
 
 export const USAGE = `usage: oauth-fakes <command> [options]
 
@@ -59,6 +60,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)
+      process.once('SIGHUP', stop)
+      // Under npm (`npm start`, `npx oauth-fakes`) npm passes a signal to the shell it started this
+      // process with; the shell dies and leaves the server orphaned. Stop when the parent goes.
+      if (process.env.npm_command !== undefined) {
+        const parent = process.ppid
+        setInterval(() => {
+          if (process.ppid !== parent) stop()
+        }, 250).unref()
+      }
     })
   }
   if (command === 'conform') {
@@ -70,4 +80,4 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 // Run as the program (`oauth-fakes …`, `node dist/cli/main.js …`); tests import `main`.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exit(await main(process.argv.slice(2)))
+if (isMain(import.meta.url)) process.exit(await main(process.argv.slice(2)))

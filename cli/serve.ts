@@ -1,5 +1,5 @@
 /**
- * `oauth-fakes serve` (and `npm start`): the standalone server (contract §2 and §6). Settings come
+ * `oauth-fakes serve` (and `npm start`): the standalone server (docs/server.md). Settings come
  * from, in order of precedence: flags, the environment (PORT, HOST, OAUTH_FAKES_ADMIN_TOKEN), the
  * config file (`--config FILE`, else `oauth-fakes.config.json` in the working directory when there
  * is one), the defaults. The server runs in this process: SIGINT/SIGTERM stop it and exit 0.

@@ -1,10 +1,9 @@
 /**
- * `npm run conformance -- --provider <calcom|bookingsync|zapier|all> --client "<command>" [--browser]`
- * (contract §5). Exit status: 0 every check passed, 1 some check failed (or a baseline entry is
+ * `oauth-fakes conform --provider <calcom|bookingsync|zapier|all> --client "<command>" [--browser]` (`npm run conformance -- …` from a clone)
+ * (docs/client-contract.md §5). Exit status: 0 every check passed, 1 some check failed (or a baseline entry is
  * stale), 2 usage error, the client could not be started, or `--browser` without Chromium.
  */
 import { writeFile } from 'node:fs/promises'
-import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { PROVIDER_IDS, type ProviderId } from '../mocks/engine/controls.ts'
 import { CALCOM_ERAS, type CalcomEraId } from '../mocks/providers/calcom/profile.ts'
@@ -149,6 +148,3 @@ export async function main(argv: string[]): Promise<number> {
     await browser?.close().catch(() => {})
   }
 }
-
-// Run as a script (`tsx conformance/cli.ts …`); tests import `main` instead.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exit(await main(process.argv.slice(2)))

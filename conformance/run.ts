@@ -25,7 +25,7 @@ export interface CommandRunOptions {
   scenarios?: readonly string[]
   /** Scenarios at once (default: 4 per core, at most 8; with `browser`, half the CPU cores: Chromium is CPU-bound). */
   concurrency?: number
-  /** How long the client may take to open its port (default 10 s, contract §5). */
+  /** How long the client may take to open its port (default 10 s, docs/client-contract.md §5). */
   startTimeoutMs?: number
   /**
    * `--browser`: drive /login and the consent page in a real Chromium (a fresh context per

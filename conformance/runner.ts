@@ -144,11 +144,11 @@ export function endpointsOf(fakes: Fakes, profile: ConformanceProfile): Endpoint
   const missing = (['authorize', 'token', 'resource'] as const).filter((k) => !declared[keys[k]])
   if (missing.length) throw new UsageError(`the ${profile.provider} fake does not declare its ${missing.join(', ')} endpoint(s)`)
   const token = declared[keys.token]!
-  // contract §5: OAUTH_REFRESH_URL is cal.com's refresh endpoint, and the token URL elsewhere.
+  // docs/client-contract.md §5: OAUTH_REFRESH_URL is cal.com's refresh endpoint, and the token URL elsewhere.
   return { authorize: declared[keys.authorize]!, token, refresh: declared[keys.refresh] ?? token, resource: declared[keys.resource]! }
 }
 
-/** Bad input from the user (contract §5: exit 2). */
+/** Bad input from the user (docs/client-contract.md §5: exit 2). */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message)
@@ -164,7 +164,7 @@ async function runScenario(scenario: Scenario, profile: ConformanceProfile, opti
   try {
     const endpoints = endpointsOf(stage.fakes, profile)
     const prepared = await options.launcher.prepare()
-    // A fresh registration per run, in the provider's real format (contract §5).
+    // A fresh registration per run, in the provider's real format (docs/client-contract.md §5).
     const { clientId, clientSecret } = profile.credentials()
     stage.fakes.registerClient({ provider: profile.provider, clientId, clientSecret, redirectUris: [prepared.redirectUri, OOB_REDIRECT_URI], name: 'Conformance client' })
     const config: ClientConfig = {

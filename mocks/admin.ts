@@ -1,5 +1,5 @@
 /**
- * The control API (contract §3): `/__admin/*`, JSON in and out, over the same functions a test
+ * The control API (docs/server.md): `/__admin/*`, JSON in and out, over the same functions a test
  * calls in-process. Bad input → 400 `{"error":"…"}` naming the field.
  */
 import { z } from 'zod'

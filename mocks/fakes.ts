@@ -82,7 +82,7 @@ export interface ProviderFixtures {
   defaultUserId?: number
 }
 
-/** The fakes with their controls: the in-process equivalent of the control API (contract §4). */
+/** The fakes with their controls: the in-process equivalent of the control API (docs/server.md). */
 export interface Fakes {
   readonly clock: Clock
   readonly providers: readonly ProviderId[]

@@ -1,5 +1,5 @@
 /**
- * The standalone server (contract §2 and §6): every provider under its prefix, the index at `/`,
+ * The standalone server (docs/server.md): every provider under its prefix, the index at `/`,
  * the control API under `/__admin`, and tenants under `/t/<tenant>/…`.
  *
  * Every absolute URL the fakes build starts with the public URL (`publicUrl`, default
@@ -152,7 +152,7 @@ function indexResponse(fakes: Fakes, request: Request, publicUrl: string): Respo
   return html(indexPage(providers, publicUrl))
 }
 
-/** Each option of a provider with its allowed values and default (contract §6: `GET /` lists them). */
+/** Each option of a provider with its allowed values and default (docs/server.md: `GET /` lists them). */
 function optionsDescription(fakes: Fakes, provider: ProviderId): Record<string, unknown> {
   const schema = z.toJSONSchema(fakes.definition(provider).optionsSchema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, Record<string, unknown>> }
   const out: Record<string, unknown> = {}

@@ -1,6 +1,6 @@
 /**
  * `serve --state FILE`: the default tenant's clients, codes, tokens, consent modes, options and
- * clock kept in one file across restarts (contract §6).
+ * clock kept in one file across restarts (docs/server.md).
  *
  * The file is a JSON-lines journal: a header, a snapshot, then one line per change. Changes are
  * collected while a request is handled and written — appended and fsynced — before its answer

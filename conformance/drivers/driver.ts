@@ -11,7 +11,7 @@ export interface ClientAnswer {
   body: string
 }
 
-/** The contract §5 routes, as calls. */
+/** The docs/client-contract.md §5 routes, as calls. */
 export interface ClientDriver {
   /** `GET /login` */
   login(): Promise<ClientAnswer>
@@ -24,7 +24,7 @@ export interface ClientDriver {
   close(): Promise<void>
 }
 
-/** The client's configuration: the contract §5 environment, as an object. */
+/** The client's configuration: the client docs/client-contract.md §5 environment, as an object. */
 export interface ClientConfig {
   provider: ProviderId
   baseUrl: string
@@ -60,7 +60,7 @@ export function configToEnv(config: ClientConfig, port: number): Record<string, 
   }
 }
 
-/** The client command could not be brought up (contract §5: exit 2). */
+/** The client command could not be brought up (docs/client-contract.md §5: exit 2). */
 export class ClientStartError extends Error {
   constructor(
     message: string,

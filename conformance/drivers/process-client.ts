@@ -1,6 +1,6 @@
 /**
  * A client under test that is a process in any language: started through a shell with the
- * contract §5 environment, reached over HTTP on 127.0.0.1:$PORT, killed (its whole process group)
+ * docs/client-contract.md §5 environment, reached over HTTP on 127.0.0.1:$PORT, killed (its whole process group)
  * as soon as its scenario ends.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -61,7 +61,7 @@ export interface ProcessClientOptions {
   command: string
   config: ClientConfig
   port: number
-  /** How long the client may take to accept connections (contract §5: at most 10 s). */
+  /** How long the client may take to accept connections (docs/client-contract.md §5: at most 10 s). */
   startTimeoutMs?: number
   /** How long one route may take to answer. */
   requestTimeoutMs?: number

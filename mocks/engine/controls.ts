@@ -4,7 +4,7 @@ import type { Clock } from './clock.ts'
 export const PROVIDER_IDS = ['calcom', 'bookingsync', 'zapier'] as const
 export type ProviderId = (typeof PROVIDER_IDS)[number]
 
-/** What the control API's `faults` and the request log call an endpoint (contract §3). */
+/** What the control API's `faults` and the request log call an endpoint (docs/server.md). */
 export const CONTROL_ENDPOINTS = ['token', 'refresh', 'authorize', 'api'] as const
 export type ControlEndpoint = (typeof CONTROL_ENDPOINTS)[number]
 

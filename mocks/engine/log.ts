@@ -13,7 +13,7 @@ import type { ControlEndpoint, ProviderId } from './controls.ts'
 /** The log keeps at most this much of each request and response body. */
 export const LOGGED_BODY_BYTES = 16 * 1024
 
-/** One recorded answer (contract §6: `response` of a log entry). */
+/** One recorded answer (docs/server.md: `response` of a log entry). */
 export interface RecordedResponse {
   status: number
   headers: Record<string, string>
@@ -23,7 +23,7 @@ export interface RecordedResponse {
   bodyTruncated: boolean
 }
 
-/** One recorded request, as `GET /__admin/requests` returns it (contract §3 and §6). */
+/** One recorded request, as `GET /__admin/requests` returns it (docs/server.md). */
 export interface RecordedRequest {
   /** Increasing per log (tenant): `?after=<id>` pages from it. */
   id: number

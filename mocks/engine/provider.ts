@@ -68,7 +68,7 @@ export interface ProviderRuntime<Data = unknown, Options = unknown> {
   /** The user `consent: allow|deny` acts as (the provider's demo user). */
   defaultUserId(): number
   client(clientId: unknown): Client | undefined
-  /** Revokes every code and token issued to a client (contract §3 `POST /__admin/revoke`). */
+  /** Revokes every code and token issued to a client (docs/server.md, `POST /__admin/revoke`). */
   revokeClient(clientId: string): number
 }
 
@@ -138,7 +138,7 @@ export interface ProviderDefinition<Data = unknown, Options = unknown> {
   endpoints: Readonly<Record<string, string>>
   /** The provider's default error shape. */
   renderError(error: ProviderError, ctx: RequestContext): Response
-  /** The error an injected fault answers with (contract §3: "the provider's error shape"). */
+  /** The error an injected fault answers with (docs/server.md, faults: "the provider's error shape"). */
   faultError(endpoint: ControlEndpoint, status: number): ProviderError
   routes(rt: ProviderRuntime<Data, Options>): Route[]
 }

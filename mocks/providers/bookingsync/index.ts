@@ -123,7 +123,7 @@ function renderError(error: ProviderError, ctx: RequestContext): Response {
   return renderDoorkeeperError(r, error)
 }
 
-/** An injected fault, in the shape of the endpoint it hits (contract §3). */
+/** An injected fault, in the shape of the endpoint it hits (docs/server.md). */
 function faultError(endpoint: ControlEndpoint, status: number): ProviderError {
   if (endpoint === 'api') return new ProviderError(status, 'fault', snake(status))
   const code: DoorkeeperCode =

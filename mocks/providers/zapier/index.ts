@@ -120,7 +120,7 @@ function renderTokenError(error: ProviderError): Response {
   return textResponse(body, { status: error.status, headers })
 }
 
-/** The authorize pages' errors are HTML; an injected fault answers `{"error"}` (contract §3). */
+/** The authorize pages' errors are HTML; an injected fault answers `{"error"}` (docs/server.md). */
 function renderAuthorizeError(error: ProviderError): Response {
   if (error.detail.fault) return json({ error: error.code }, error.status)
   if (error.code === 'method_not_allowed') return textResponse('', { status: 405, headers: { allow: AUTHORIZE_ALLOW, 'content-type': 'text/html; charset=utf-8' } })
