@@ -265,7 +265,10 @@ export function createFakes(options: FakesOptions = {}): Fakes {
       faults.clear()
       consentModes.clear()
       clients.clear()
-      for (const { def, rt } of entries.values()) {
+      for (const [id, { def, rt, app }] of entries) {
+        // Options go back to what createFakes was given (a config file's are fixtures too).
+        rt.options = parseOptions(def, id, options.options?.[id] ?? {})
+        app.reconfigure()
         rt.codes.clear()
         rt.accessTokens.clear()
         rt.refreshTokens.clear()

@@ -189,6 +189,18 @@ describe('provider options at run time', () => {
       await server.close()
     }
   })
+
+  it('a reset puts them back to what the server started with', async () => {
+    const server = await startServer({ port: 0, options: { bookingsync: { doorkeeper: '5.6.9' } } })
+    try {
+      await fetch(`${server.url}/__admin/options`, jsonPost({ provider: 'bookingsync', options: { rotation: 'on-use', doorkeeper: '4.2.6' } }))
+      expect(server.fakes.options('bookingsync')).toMatchObject({ rotation: 'on-use', doorkeeper: '4.2.6' })
+      expect((await fetch(`${server.url}/__admin/reset`, jsonPost({}))).status).toBe(200)
+      expect(server.fakes.options('bookingsync')).toMatchObject({ rotation: 'immediate', doorkeeper: '5.6.9' })
+    } finally {
+      await server.close()
+    }
+  })
 })
 
 describe('tenants', () => {
