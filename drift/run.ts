@@ -15,7 +15,7 @@ import { type Fakes, type FakesOptions, OptionsError, createFakes } from '../moc
 import type { ProviderDefinition } from '../mocks/engine/provider.ts'
 import { PROVIDERS } from '../mocks/providers/index.ts'
 import { type Difference, type Observation, diff, maskDeep, maskText, observe } from './compare.ts'
-import { ALL_ASPECTS, BOGUS, PROBES, type Probe, type ProbeContext, type ProbeRequest, ROLES, type Role, type Where, codeExchange, fakeGrantRecipe } from './probes.ts'
+import { ALL_ASPECTS, BOGUS, PROBES, type Probe, type ProbeContext, type ProbeRequest, ROLES, type Where, codeExchange, fakeGrantRecipe } from './probes.ts'
 
 export interface DriftCredentials {
   clientId: string
@@ -275,11 +275,33 @@ function createFakeSide(provider: ProviderId, fakeOptions: Readonly<Record<strin
   return fakes
 }
 
-/** A token the fake issued to the client (consent `allow`, authorize, exchange), or why there is none. */
-async function fakeToken(fakes: Fakes, provider: ProviderId, ctx: (token: string | undefined) => ProbeContext, secret: (v: string) => void): Promise<{ token: string } | { problem: string }> {
+/** The probe context of one side: its credentials, and the provider's endpoints by role. */
+export function probeContext(provider: ProviderId, credentials: DriftCredentials, token: string | undefined): ProbeContext {
+  const def = definitionOf(provider)
+  return {
+    provider,
+    clientId: credentials.clientId,
+    clientSecret: credentials.clientSecret,
+    redirectUri: credentials.redirectUri ?? BOGUS.redirectUri,
+    token,
+    at(role) {
+      const r = ROLES[provider][role]
+      const path = r ? def.endpoints[r.endpoint] : undefined
+      if (!r || path === undefined) throw new Error(`drift: ${provider} has no "${role}" endpoint`)
+      return { host: r.host, path }
+    },
+  }
+}
+
+/**
+ * An access token a fake issues to a client it knows: consent `allow`, the authorize request, the
+ * code exchange (`fakeGrantRecipe`). The fake side of `api-token`; tests use it for the "real" side.
+ */
+export async function issueFakeToken(fakes: Fakes, provider: ProviderId, credentials: DriftCredentials): Promise<{ token: string; refreshToken?: string } | { problem: string }> {
   const recipe = fakeGrantRecipe(provider, fakes.options(provider) as Record<string, unknown>)
-  const c = ctx(undefined)
+  const c = probeContext(provider, credentials, undefined)
   const bases = fakes.bases(provider)
+  const previous = fakes.consent(provider)
   fakes.setConsent(provider, 'allow')
   try {
     const authorize = await fakes.fetch(new Request(url(bases, { ...c.at(recipe.authorize), query: { client_id: c.clientId, redirect_uri: c.redirectUri, ...recipe.query } }), { redirect: 'manual' }))
@@ -288,11 +310,10 @@ async function fakeToken(fakes: Fakes, provider: ProviderId, ctx: (token: string
     if (!code) return { problem: `its authorize endpoint answered ${authorize?.status ?? 'nothing'} without a code` }
     const exchange = await fakes.fetch(toRequest(bases, { ...c.at(recipe.token), method: 'POST', form: codeExchange(c, { code }) }, 'oauth-fakes-drift'))
     const body = exchange ? ((await exchange.json().catch(() => ({}))) as Record<string, unknown>) : {}
-    for (const k of ['access_token', 'refresh_token']) if (typeof body[k] === 'string') secret(body[k])
     if (typeof body.access_token !== 'string') return { problem: `its token endpoint answered ${exchange?.status ?? 'nothing'} without an access token` }
-    return { token: body.access_token }
+    return { token: body.access_token, ...(typeof body.refresh_token === 'string' ? { refreshToken: body.refresh_token } : {}) }
   } finally {
-    fakes.setConsent(provider, 'ask')
+    fakes.setConsent(provider, previous)
   }
 }
 
@@ -305,7 +326,6 @@ export async function runDrift(options: RunDriftOptions): Promise<DriftResult> {
   const realBases = resolveRealBases(provider, options.base, options.bases)
   const fakes = createFakeSide(provider, options.fakeOptions ?? {}, credentials)
   const fakeBases = { ...fakes.bases(provider) }
-  const def = fakes.definition(provider)
   const fetchReal = options.fetchReal ?? ((request: Request) => fetch(request))
   const sleep = options.sleep ?? realSleep
   const delayMs = options.delayMs ?? DEFAULT_DELAY_MS
@@ -315,22 +335,10 @@ export async function runDrift(options: RunDriftOptions): Promise<DriftResult> {
   const secret = (v: string) => void secrets.add(v)
   const mask = <T>(value: T): T => maskDeep(value, secrets)
 
-  const at = (role: Role): Where => {
-    const r = ROLES[provider][role]
-    const path = r ? def.endpoints[r.endpoint] : undefined
-    if (!r || path === undefined) throw new Error(`drift: ${provider} has no "${role}" endpoint`)
-    return { host: r.host, path }
-  }
-  const context = (token: string | undefined): ProbeContext => ({
-    provider,
-    clientId: credentials.clientId,
-    clientSecret: credentials.clientSecret,
-    redirectUri: credentials.redirectUri ?? BOGUS.redirectUri,
-    token,
-    at,
-  })
+  const context = (token: string | undefined) => probeContext(provider, credentials, token)
   const probes = (options.probes ?? PROBES).filter((p) => p.request[provider])
-  const fakeGrant = credentials.token && probes.some((p) => p.needs?.includes('token')) ? await fakeToken(fakes, provider, context, secret) : undefined
+  const fakeGrant = credentials.token && probes.some((p) => p.needs?.includes('token')) ? await issueFakeToken(fakes, provider, credentials) : undefined
+  if (fakeGrant && 'token' in fakeGrant) for (const t of [fakeGrant.token, fakeGrant.refreshToken]) if (t) secret(t)
 
   const outcomes: ProbeOutcome[] = []
   let realRequests = 0
