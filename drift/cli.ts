@@ -148,8 +148,9 @@ export async function main(argv: string[], deps: DriftCliDeps = {}): Promise<num
   try {
     const parsed = argsSchema.safeParse({
       ...values,
-      'client-secret': values['client-secret'] ?? env[SECRET_ENV.clientSecret],
-      token: values.token ?? env[SECRET_ENV.token],
+      // An empty variable is an unset one (GitHub Actions gives a missing secret as '').
+      'client-secret': values['client-secret'] ?? (env[SECRET_ENV.clientSecret] || undefined),
+      token: values.token ?? (env[SECRET_ENV.token] || undefined),
     })
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!

@@ -36,6 +36,8 @@ export interface Observation {
   shape?: Shape
   /** Error words in an error answer (status ≥ 400): `error`, `error_description`, `message`, … by JSON path. */
   messages?: Record<string, string | number | boolean | null>
+  /** In a success answer, the values of `VALUE_KEYS` (constants such as `token_type`, not tokens). */
+  values?: Record<string, string | number | boolean | null>
   /** A short plain-text body (Next.js's "Invalid JSON"), whole; longer ones are cut at `TEXT_LIMIT`. */
   text?: string
   headers: Record<ComparedHeader, string | null>
@@ -53,6 +55,9 @@ export interface Difference {
 
 /** Keys whose values are an error's words, compared by value in error answers. */
 export const MESSAGE_KEYS: ReadonlySet<string> = new Set(['error', 'error_description', 'error_code', 'error_uri', 'message', 'detail', 'title', 'code', 'status', 'statusCode', 'errors', 'reason'])
+
+/** Top-level keys of a success answer compared by value: a token answer's constants (`bearer` vs `Bearer`, 7200). */
+export const VALUE_KEYS: readonly string[] = ['token_type', 'expires_in']
 
 export const TEXT_LIMIT = 200
 
@@ -98,6 +103,11 @@ export function observe(status: number, headers: Headers, body: string, options:
     obs.shape = shapeOf(json.value)
     collectSecrets(json.value, options.secret)
     if (status >= 400) obs.messages = messagesOf(json.value, options.bases)
+    else if (json.value !== null && typeof json.value === 'object' && !Array.isArray(json.value)) {
+      const record = json.value as Record<string, unknown>
+      const values = Object.fromEntries(VALUE_KEYS.filter((k) => isPrimitive(record[k])).map((k) => [k, record[k] as string | number | boolean | null]))
+      if (Object.keys(values).length) obs.values = values
+    }
   } else if (/html/i.test(contentType ?? '') || /^<(!doctype|html|head|body)\b/i.test(trimmed)) {
     obs.kind = 'html'
   } else {
@@ -107,6 +117,8 @@ export function observe(status: number, headers: Headers, body: string, options:
   }
   return obs
 }
+
+const isPrimitive = (v: unknown): boolean => v === null || ['string', 'number', 'boolean'].includes(typeof v)
 
 function parseJson(text: string): { value: unknown } | undefined {
   try {
@@ -277,6 +289,12 @@ export function diff(real: Observation, fake: Observation, aspects: readonly Asp
         if (inMessages && (r === '(absent)' || f === '(absent)') && worded.has(field)) return
         add('body', field || '(root)', r, f)
       })
+      for (const key of VALUE_KEYS) {
+        const rv = real.values?.[key]
+        const fv = fake.values?.[key]
+        // A key on one side only, or of another type, is already the shape's row.
+        if (rv !== undefined && fv !== undefined && typeof rv === typeof fv && rv !== fv) add('body', `${key} value`, rv, fv)
+      }
     }
   }
   if (aspects.includes('messages')) {

@@ -166,6 +166,12 @@ export const PROBES: readonly Probe[] = [
     needs: ['redirectUri'],
     request: forEach((c) => ({ ...c.at('token'), method: 'POST', json: codeExchange(c) })),
   },
+  {
+    // The one success answer no user is needed for (where the server grants it; BookingSync: `public` scope).
+    id: 'token-client-credentials',
+    description: 'the client credentials grant (no user): a token answer, or the refusal',
+    request: forEach((c) => ({ ...c.at('token'), method: 'POST', form: { grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret } })),
+  },
   { id: 'token-get', description: 'GET on the token endpoint', request: forEach((c) => ({ ...c.at('token'), method: 'GET' })) },
   { id: 'token-head', description: 'HEAD on the token endpoint', request: forEach((c) => ({ ...c.at('token'), method: 'HEAD' })) },
   {

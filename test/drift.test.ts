@@ -108,6 +108,9 @@ describe('drift: the report names exactly what differs', () => {
       'token-json-body: messages error: (none) | invalid_request',
       'token-json-body: messages message: Unauthorized | (none)',
       `token-json-body: ${ct}`,
+      'token-client-credentials: messages error: (none) | invalid_request',
+      'token-client-credentials: messages message: grant_type invalid | (none)',
+      `token-client-credentials: ${ct}`,
       'token-get: body kind: json | empty',
       'token-get: messages message: Invalid method | (none)',
       'token-get: headers content-type: application/json; charset=utf-8 | (none)',
@@ -153,6 +156,9 @@ describe('drift: the report names exactly what differs', () => {
       ...cache('token-bogus-code'),
       'token-json-body: status: 400 | 401',
       ...cache('token-json-body'),
+      // The one success answer: Doorkeeper 4.4.1/5.0.0 capitalised the token type.
+      'token-client-credentials: body token_type value: Bearer | bearer',
+      ...cache('token-client-credentials'),
       'refresh-bogus-token: status: 400 | 401',
       ...cache('refresh-bogus-token'),
       ...cache('api-no-token'),
@@ -217,9 +223,19 @@ describe('drift: an identical fake', () => {
     const run = await drift([...credentialArgs('zapier'), ...real.baseArgs], { fetchReal: real.fetch })
     expect(run.code).toBe(0)
     expect(run.out).toContain('no drift: the fake answered every probe as the real server did')
-    expect(run.out).toContain('15 probes: 14 same, 0 differ, 1 skipped')
+    expect(run.out).toContain('16 probes: 15 same, 0 differ, 1 skipped')
     expect(run.out).toContain('skipped api-token: needs --token (a valid access token)')
     expect(run.out).not.toContain('PROBE')
+  })
+
+  it('an empty OAUTH_FAKES_TOKEN is no token (GitHub Actions gives a missing secret as ""); an empty --token is a usage error', async () => {
+    const real = realFake('zapier')
+    const run = await drift([...credentialArgs('zapier'), ...real.baseArgs, '--json'], { fetchReal: real.fetch, env: { OAUTH_FAKES_TOKEN: '' } })
+    expect(run.code).toBe(0)
+    const skipped = (JSON.parse(run.out) as DriftResult).probes.find((p) => p.id === 'api-token')!
+    expect(skipped.state === 'skipped' && skipped.reason).toBe('needs --token (a valid access token)')
+    const empty = await drift([...credentialArgs('zapier'), ...real.baseArgs, '--token', ''], { fetchReal: real.fetch })
+    expect([empty.code, empty.err]).toEqual([2, 'oauth-fakes drift: --token: must not be empty (see --help)'])
   })
 
   it('without --redirect-uri the probes that send one are skipped, and never sent', async () => {
@@ -281,8 +297,8 @@ describe('drift: against the standalone server (real HTTP on port 0)', () => {
     expect(run.out).toContain(`real  api   ${base}`)
     // Sequential, a 250 ms pause between requests (none before the first), each with the User-Agent.
     const requests = server.fakes.requests('zapier')
-    expect(requests).toHaveLength(14)
-    expect(pauses).toEqual([-1, ...Array.from({ length: 13 }, () => [250, -1]).flat()])
+    expect(requests).toHaveLength(15)
+    expect(pauses).toEqual([-1, ...Array.from({ length: 14 }, () => [250, -1]).flat()])
     expect(maxInFlight).toBe(1)
     for (const r of requests) expect(r.headers['user-agent']).toMatch(/^oauth-fakes-drift\/\d+\.\d+\.\d+ \(\+https:\/\/\S+\)$/)
   })
@@ -451,10 +467,19 @@ describe('drift: normalising', () => {
 
   it('bodies: token values, key order and timestamps are not compared; types and keys are; null and [] match anything', () => {
     const a = seen(200, { 'content-type': 'application/json' }, '{"access_token":"abc","expires_in":7200,"created_at":1700000000,"scope":null,"items":[]}')
-    const b = seen(200, { 'content-type': 'application/json' }, '{"created_at":1800000000,"expires_in":3600,"access_token":"xyz","scope":"public","items":[{"id":1}]}')
+    const b = seen(200, { 'content-type': 'application/json' }, '{"created_at":1800000000,"expires_in":7200,"access_token":"xyz","scope":"public","items":[{"id":1}]}')
     expect(differences(a, b)).toEqual([])
     const c = seen(200, { 'content-type': 'application/json' }, '{"access_token":"abc","expires_in":"7200","token_type":"bearer","items":[{"id":"1"}]}')
     expect(differences(b, c)).toEqual(['body created_at: number | (absent)', 'body expires_in: number | string', 'body scope: string | (absent)', 'body items[].id: number | string', 'body token_type: (absent) | string'])
+  })
+
+  it('a success answer\'s token_type and expires_in are compared by value (constants, not tokens)', () => {
+    const ok = (body: string) => seen(200, { 'content-type': 'application/json' }, body)
+    expect(differences(ok('{"access_token":"a","token_type":"bearer","expires_in":7200}'), ok('{"access_token":"b","token_type":"Bearer","expires_in":3600}'))).toEqual([
+      'body token_type value: bearer | Bearer',
+      'body expires_in value: 7200 | 3600',
+    ])
+    expect(differences(ok('{"token_type":"bearer"}'), ok('{}'))).toEqual(['body token_type: string | (absent)'])
   })
 
   it('error words are compared in error answers only, host names in them replaced by <base>', () => {
