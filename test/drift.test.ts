@@ -4,6 +4,7 @@
  * server on port 0), and the report must name exactly the differences between the two, none at an
  * identical fake, and never a secret. The sleeper is injected everywhere: nothing here waits.
  */
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { main as cliMain } from '../cli/main.ts'
@@ -443,6 +444,15 @@ describe('drift: usage', () => {
   it('the default other hosts are the real ones when --base is the real main host', () => {
     expect(resolveRealBases('zapier', 'https://api.zapier.com/')).toEqual({ api: 'https://api.zapier.com', auth: 'https://zapier.com' })
     expect(resolveRealBases('calcom', 'https://app.cal.com', { api: 'http://127.0.0.1:9/api' })).toEqual({ app: 'https://app.cal.com', api: 'http://127.0.0.1:9/api' })
+  })
+})
+
+describe('drift: docs/drift.md', () => {
+  it('its probe table lists every probe, in order, with its providers and what it needs', () => {
+    const doc = readFileSync(new URL('../docs/drift.md', import.meta.url), 'utf8')
+    const rows = [...doc.matchAll(/^\| `([a-z0-9-]+)` \| .* \| (all|cal\.com) \|([^|]*)\|$/gm)].map((m) => [m[1], m[2], m[3]!.trim()])
+    const needs = { redirectUri: '`--redirect-uri`', token: '`--token`' }
+    expect(rows).toEqual(PROBES.map((p) => [p.id, Object.keys(p.request).length === 3 ? 'all' : 'cal.com', (p.needs ?? []).map((n) => needs[n]).join(', ')]))
   })
 })
 
