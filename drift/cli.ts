@@ -66,13 +66,13 @@ export interface DriftCliDeps {
   env?: Readonly<Record<string, string | undefined>>
 }
 
-const required = (name: string) => z.string({ error: (issue) => (issue.input === undefined ? 'is required' : `${name} must be a string`) }).min(1, 'must not be empty')
+const required = (name: string, hint = '') => z.string({ error: (issue) => (issue.input === undefined ? `is required${hint}` : `${name} must be a string`) }).min(1, 'must not be empty')
 
 const argsSchema = z.object({
   provider: z.enum(PROVIDER_IDS, { error: (issue) => (issue.input === undefined ? 'is required' : `"${String(issue.input)}" is not a provider (${PROVIDER_IDS.join(', ')})`) }),
   base: required('base'),
   'client-id': required('client-id'),
-  'client-secret': required('client-secret'),
+  'client-secret': required('client-secret', ` (or set ${SECRET_ENV.clientSecret})`),
   'redirect-uri': z.string().min(1, 'must not be empty').optional(),
   token: z.string().min(1, 'must not be empty').optional(),
   era: z.enum(CALCOM_ERAS, { error: (issue) => `"${String(issue.input)}" is not a cal.com era (${CALCOM_ERAS.join(', ')})` }).optional(),

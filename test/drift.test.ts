@@ -393,7 +393,7 @@ describe('drift: usage', () => {
   it.each([
     [[], '--provider: is required'],
     [['--provider', 'github', ...base, '--client-id', 'a', '--client-secret', 'b'], '--provider: "github" is not a provider (calcom, bookingsync, zapier)'],
-    [['--provider', 'calcom', ...base, '--client-id', 'a'], '--client-secret: is required'],
+    [['--provider', 'calcom', ...base, '--client-id', 'a'], '--client-secret: is required (or set OAUTH_FAKES_CLIENT_SECRET)'],
     [['--provider', 'calcom', '--client-id', 'a', '--client-secret', 'b'], '--base: is required'],
     [['--provider', 'calcom', '--base', 'app.cal.com', '--client-id', 'a', '--client-secret', 'b'], '--base: "app.cal.com" is not a URL'],
     [['--provider', 'calcom', '--base', 'ftp://app.cal.com', '--client-id', 'a', '--client-secret', 'b'], '--base: "ftp://app.cal.com" is not an http(s) URL'],
