@@ -14,6 +14,7 @@ export const USAGE = `usage: oauth-fakes <command> [options]
 commands:
   serve     run the fakes (cal.com, BookingSync, Zapier) and their control API (default)
   conform   run the conformance suite against an OAuth client (any language)
+  drift     compare a fake with the real provider's server (what changed since the fake was written)
 
   oauth-fakes <command> --help    the command's options
   oauth-fakes --version           the version`
@@ -75,7 +76,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     const { main: conform } = await import('../conformance/cli.ts')
     return conform([...args])
   }
-  console.error(`oauth-fakes: unknown command "${command}" (serve or conform; see --help)`)
+  if (command === 'drift') {
+    const { main: drift } = await import('../drift/cli.ts')
+    return drift([...args])
+  }
+  console.error(`oauth-fakes: unknown command "${command}" (serve, conform or drift; see --help)`)
   return 2
 }
 
