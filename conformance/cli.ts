@@ -22,7 +22,8 @@ import { UsageError } from './runner.ts'
 
 const USAGE = `usage: oauth-fakes conform --provider <calcom|bookingsync|zapier|all> --client "<command>"
   [--era <id|all>] [--browser] [--reporter text|json|junit|html] [--output FILE] [--expected-failures FILE]
-  [--scenario ID]... [--client-clock faketime|offset-file] [--verbose] [--quiet]
+  [--scenario ID]... [--client-clock faketime|offset-file] [--start-timeout S] [--route-timeout S]
+  [--verbose] [--quiet]
   (from a clone: npm run conformance -- …)
 
   --provider            which fake(s) to run the client against (comma-separated, or all)
@@ -39,6 +40,8 @@ const USAGE = `usage: oauth-fakes conform --provider <calcom|bookingsync|zapier|
   --scenario            run only this scenario (repeatable)
   --client-clock        how the client's clock follows the fakes': faketime (default: Debian's
                         libfaketime when installed, and OAUTH_CLOCK_OFFSET_FILE) or offset-file
+  --start-timeout       seconds the client may take to open its port (default 10)
+  --route-timeout       seconds one of the client's routes may take to answer (default 5)
   --verbose             also explain skipped checks
   --quiet               no progress lines (they go to stderr on a terminal, never in CI)`
 
@@ -60,6 +63,8 @@ export async function main(argv: string[]): Promise<number> {
         browser: { type: 'boolean', default: false },
         era: { type: 'string' },
         'client-clock': { type: 'string' },
+        'start-timeout': { type: 'string' },
+        'route-timeout': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -114,6 +119,15 @@ export async function main(argv: string[]): Promise<number> {
     }
     const clientClock = values['client-clock'] ?? 'faketime'
     if (clientClock !== 'faketime' && clientClock !== 'offset-file') throw new UsageError(`unknown --client-clock "${clientClock}" (faketime or offset-file)`)
+    const seconds = (flag: 'start-timeout' | 'route-timeout'): number | undefined => {
+      const text = values[flag]
+      if (text === undefined) return undefined
+      const n = Number(text)
+      if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new UsageError(`--${flag} "${text}": a number of seconds, 0 < S <= 3600`)
+      return n * 1000
+    }
+    const startTimeoutMs = seconds('start-timeout')
+    const routeTimeoutMs = seconds('route-timeout')
     // Progress on a terminal only: CI logs stay the summary.
     const progress = !values.quiet && process.stderr.isTTY && !process.env.CI
     const onProgress = progress
@@ -122,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
     // One Chromium for the whole run; the signal handler above closes it when interrupted.
     if (values.browser) browser = await launchChromium({ handleSignals: false })
     // Screenshots of the consent pages cost time and bytes: only for the report that shows them.
-    const report = await runConformance({ providers, eras, command: values.client, expectedFailures, scenarios: values.scenario, browser, clientClock, onProgress, screenshots: reporter === 'html' })
+    const report = await runConformance({ providers, eras, command: values.client, expectedFailures, scenarios: values.scenario, browser, clientClock, onProgress, screenshots: reporter === 'html', ...(startTimeoutMs ? { startTimeoutMs } : {}), ...(routeTimeoutMs ? { routeTimeoutMs } : {}) })
     // The readable summary always goes to stdout; machine formats go to --output.
     console.log(renderText(report, { verbose: values.verbose }))
     if (values.output) await writeFile(values.output, REPORTERS[reporter](report))

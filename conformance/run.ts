@@ -27,6 +27,8 @@ export interface CommandRunOptions {
   concurrency?: number
   /** How long the client may take to open its port (default 10 s, docs/client-contract.md §5). */
   startTimeoutMs?: number
+  /** How long one of the client's routes may take to answer (default 5 s). */
+  routeTimeoutMs?: number
   /**
    * `--browser`: drive /login and the consent page in a real Chromium (a fresh context per
    * scenario) instead of plain HTTP. `true` launches /usr/bin/chromium for this run and closes it
@@ -75,13 +77,13 @@ export async function createTenantStages(): Promise<{ createStage(profile: Confo
   }
 }
 
-export function commandLauncher(command: string, startTimeoutMs?: number): ClientLauncher {
+export function commandLauncher(command: string, timeouts: { startTimeoutMs?: number; routeTimeoutMs?: number } = {}): ClientLauncher {
   return {
     async prepare() {
       const port = await freePort()
       return {
         redirectUri: `http://127.0.0.1:${port}/callback`,
-        start: (config) => ProcessClient.start({ command, config, port, startTimeoutMs }),
+        start: (config) => ProcessClient.start({ command, config, port, startTimeoutMs: timeouts.startTimeoutMs, requestTimeoutMs: timeouts.routeTimeoutMs }),
       }
     },
   }
@@ -98,7 +100,7 @@ export async function runConformance(options: CommandRunOptions): Promise<Confor
     const providers = await runScenarios({
       profiles: profilesFor(options.providers, options.eras),
       createStage: stages.createStage,
-      launcher: commandLauncher(options.command, options.startTimeoutMs),
+      launcher: commandLauncher(options.command, { startTimeoutMs: options.startTimeoutMs, routeTimeoutMs: options.routeTimeoutMs }),
       userAgent: browser ? await chromiumUserAgent(browser, { screenshots: options.screenshots }) : undefined,
       concurrency: options.concurrency ?? (browser ? Math.max(1, Math.floor(cores / 2)) : Math.min(8, 4 * cores)),
       scenarios: options.scenarios,

@@ -11,7 +11,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ProviderId } from '../mocks/engine/controls.ts'
 import { BrowserUnavailableError, launchChromium } from '../conformance/chromium-launch.ts'
-import { type CheckId, type ChromiumBrowser, type ConformanceReport, runConformance } from '../conformance/index.ts'
+import { type CheckId, type ChromiumBrowser, type ConformanceReport } from '../conformance/index.ts'
+import { runConformance } from './slow-machine.ts'
 
 let browser: ChromiumBrowser
 
@@ -32,7 +33,7 @@ describe('conformance suite in a real browser (--browser)', () => {
   // others only call the client's routes, which the browser reaches the same way.
   const BROWSER_SCENARIOS = ['authorization-request', 'happy-path', 'state-validation', 'user-denies', 'out-of-band']
 
-  it('passes every check for the reference client on cal.com, BookingSync and Zapier', { timeout: 120_000 }, async () => {
+  it('passes every check for the reference client on cal.com, BookingSync and Zapier', { timeout: 600_000 }, async () => {
     const report = await runConformance({ providers: ['calcom', 'bookingsync', 'zapier'], command: node('reference.mjs'), browser, scenarios: BROWSER_SCENARIOS })
     // Only the scenarios above ran: the checks they judge pass, the others are not judged.
     const wrong = report.providers.flatMap((p) => p.checks.filter((c) => c.status === 'FAILURE' || c.status === 'WARNING').map((c) => `${p.provider}:${c.id} ${c.status}: ${c.details.actual}`))
@@ -50,14 +51,14 @@ describe('conformance suite in a real browser (--browser)', () => {
     { file: 'denied-is-success.mjs', provider: 'bookingsync', scenarios: ['user-denies', 'out-of-band'], fails: ['denied-callback-rejected'] },
   ]
 
-  it.each(BROKEN)('$file against $provider fails exactly $fails, as over plain HTTP', { timeout: 30_000 }, async ({ file, provider, scenarios, fails }) => {
+  it.each(BROKEN)('$file against $provider fails exactly $fails, as over plain HTTP', { timeout: 300_000 }, async ({ file, provider, scenarios, fails }) => {
     const options = { providers: [provider], command: node(`broken/${file}`), scenarios }
     const [http, real] = [await runConformance(options), await runConformance({ ...options, browser })]
     expect(failed(real)).toEqual([...fails].sort())
     expect(statuses(real)).toEqual(statuses(http))
   })
 
-  it('a session-cookie client passes over plain HTTP exactly as in Chromium', { timeout: 60_000 }, async () => {
+  it('a session-cookie client passes over plain HTTP exactly as in Chromium', { timeout: 300_000 }, async () => {
     const options = { providers: ['zapier' as const], command: node('cookie-session.mjs'), scenarios: ['authorization-request', 'happy-path', 'state-validation', 'access-expired'] }
     const [http, real] = [await runConformance(options), await runConformance({ ...options, browser })]
     expect(real.providers[0]!.checks.filter((c) => c.status !== 'SUCCESS' && c.status !== 'SKIPPED').map((c) => `${c.id}: ${c.details.actual}`)).toEqual([])

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { main } from '../conformance/cli.ts'
 import { bundledCli } from './cli-bundle.ts'
+import { SLOW_MACHINE_FLAGS } from './slow-machine.ts'
 import { parseBaseline } from '../conformance/baseline.ts'
 import { answerConsentForm } from '../conformance/browser.ts'
 import { estimateStateBits } from '../conformance/scenarios.ts'
@@ -28,7 +29,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')))
   const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')))
   try {
-    return { code: await main(args), out: out.join('\n'), err: err.join('\n') }
+    return { code: await main([...args, ...SLOW_MACHINE_FLAGS]), out: out.join('\n'), err: err.join('\n') }
   } finally {
     log.mockRestore()
     error.mockRestore()

@@ -7,14 +7,15 @@
 import { describe, expect, it } from 'vitest'
 import type { ProviderId } from '../mocks/engine/controls.ts'
 import type { CalcomEraId } from '../mocks/providers/calcom/profile.ts'
-import { type CheckId, type ConformanceReport, runConformance } from '../conformance/index.ts'
+import type { CheckId, ConformanceReport } from '../conformance/index.ts'
+import { runConformance } from './slow-machine.ts'
 
 const node = (file: string) => `node fixtures/clients/${file}`
 const notPassed = (report: ConformanceReport) =>
   report.providers.flatMap((p) => p.checks.filter((c) => c.status !== 'SUCCESS').map((c) => `${p.provider}${p.variant ? `/${p.variant}` : ''}:${c.id} ${c.status}: ${c.details.actual}`))
 
 describe('conformance suite on the reference client', () => {
-  it('passes every check for BookingSync, Zapier and every cal.com era', { timeout: 240_000 }, async () => {
+  it('passes every check for BookingSync, Zapier and every cal.com era', { timeout: 600_000 }, async () => {
     const report = await runConformance({ providers: ['calcom', 'bookingsync', 'zapier'], eras: 'all', command: node('reference.mjs') })
     expect(notPassed(report)).toEqual([])
     expect(report.ok).toBe(true)
@@ -30,17 +31,17 @@ describe('conformance suite on the reference client', () => {
 })
 
 describe('conformance suite on correct clients of other designs', () => {
-  it('a client that keeps state in a session cookie passes over plain HTTP', { timeout: 120_000 }, async () => {
+  it('a client that keeps state in a session cookie passes over plain HTTP', { timeout: 300_000 }, async () => {
     const report = await runConformance({ providers: ['calcom', 'bookingsync', 'zapier'], command: node('cookie-session.mjs') })
     expect(notPassed(report)).toEqual([])
   })
 
-  it('a client that refreshes from expires_in on its own clock passes wherever expires_in is sent', { timeout: 120_000 }, async () => {
+  it('a client that refreshes from expires_in on its own clock passes wherever expires_in is sent', { timeout: 300_000 }, async () => {
     const report = await runConformance({ providers: ['calcom', 'bookingsync', 'zapier'], command: node('clock-refresh.mjs') })
     expect(notPassed(report)).toEqual([])
   })
 
-  it('…and is not judged where its clock cannot be moved, but still must refresh where no expires_in is sent', { timeout: 120_000 }, async () => {
+  it('…and is not judged where its clock cannot be moved, but still must refresh where no expires_in is sent', { timeout: 300_000 }, async () => {
     const withoutFaketime = await runConformance({ providers: ['zapier'], command: node('clock-refresh.mjs'), clientClock: 'offset-file' })
     const zapier = withoutFaketime.providers[0]!.checks
     expect(zapier.find((c) => c.id === 'refresh-on-expiry')!.status).toBe('SKIPPED')
@@ -51,7 +52,7 @@ describe('conformance suite on correct clients of other designs', () => {
     expect(failedIds).toEqual(expect.arrayContaining(['refresh-on-expiry', 'long-session']))
   })
 
-  it('a client that percent-encodes its Basic credentials passes where the provider decodes them or needs no encoding', { timeout: 120_000 }, async () => {
+  it('a client that percent-encodes its Basic credentials passes where the provider decodes them or needs no encoding', { timeout: 300_000 }, async () => {
     const report = await runConformance({ providers: ['bookingsync', 'zapier'], command: node('basic-form-encoded.mjs') })
     expect(notPassed(report)).toEqual([])
   })
@@ -107,7 +108,7 @@ const BROKEN: BrokenCase[] = [
 ]
 
 describe('conformance suite on the broken clients', () => {
-  it.each(BROKEN)('$file against $provider $era fails exactly $fails', { timeout: 120_000 }, async ({ file, provider, era, fails, skipped = [] }) => {
+  it.each(BROKEN)('$file against $provider $era fails exactly $fails', { timeout: 300_000 }, async ({ file, provider, era, fails, skipped = [] }) => {
     const report = await runConformance({ providers: [provider], ...(era ? { eras: [era] } : {}), command: node(`broken/${file}`) })
     const checks = report.providers[0]!.checks
     const withStatus = (s: string) => checks.filter((c) => c.status === s).map((c) => c.id).sort()
@@ -117,7 +118,7 @@ describe('conformance suite on the broken clients', () => {
     expect(report.ok).toBe(false)
   })
 
-  it('the same mistake passes where the provider itself accepts it (Zapier decodes percent-encoded Basic credentials)', { timeout: 120_000 }, async () => {
+  it('the same mistake passes where the provider itself accepts it (Zapier decodes percent-encoded Basic credentials)', { timeout: 300_000 }, async () => {
     const report = await runConformance({ providers: ['zapier'], command: node('broken/basic-encodes-everything.mjs') })
     expect(notPassed(report)).toEqual([])
   })

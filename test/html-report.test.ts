@@ -13,7 +13,7 @@ import { main } from '../conformance/cli.ts'
 import type { ChromiumBrowser } from '../conformance/browser-types.ts'
 import type { ConformanceReport } from '../conformance/report.ts'
 import { renderHtml } from '../conformance/reporters/html.ts'
-import { runConformance } from '../conformance/run.ts'
+import { SLOW_MACHINE_FLAGS, runConformance } from './slow-machine.ts'
 import { launchChromium, screenshot } from './browser-helpers.ts'
 
 const RESULTS = join(process.cwd(), 'test-results')
@@ -105,7 +105,7 @@ describe('the HTML report of a failing client', () => {
     const output = join(RESULTS, 'report-cli.html')
     vi.spyOn(console, 'log').mockImplementation(() => {})
     try {
-      expect(await main(['--provider', 'calcom', '--client', reference, '--scenario', 'user-denies', '--reporter', 'html', '--output', output])).toBe(0)
+      expect(await main(['--provider', 'calcom', '--client', reference, '--scenario', 'user-denies', '--reporter', 'html', '--output', output, ...SLOW_MACHINE_FLAGS])).toBe(0)
     } finally {
       vi.restoreAllMocks()
     }

@@ -13,6 +13,7 @@ import { calcomDemoClient } from '../fixtures/calcom.ts'
 import { zapierDemoClient } from '../fixtures/zapier.ts'
 import { type RunningServer, startServer } from '../mocks/server.ts'
 import { bundledCli } from './cli-bundle.ts'
+import { SLOW_MACHINE_FLAGS } from './slow-machine.ts'
 
 const dirs: string[] = []
 afterAll(() => {
@@ -119,7 +120,7 @@ describe('oauth-fakes serve', () => {
   })
 
   it('conform runs the conformance suite: exit 0 for the reference client, 2 for a usage error', async () => {
-    const ok = await cli(['conform', '--provider', 'zapier', '--quiet', '--client', 'node fixtures/clients/reference.mjs'])
+    const ok = await cli(['conform', '--provider', 'zapier', '--quiet', '--client', 'node fixtures/clients/reference.mjs', ...SLOW_MACHINE_FLAGS])
     expect(ok.stdout).toMatch(/conformance: \d+ passed, 0 failed/)
     expect(ok.code).toBe(0)
     const usage = await cli(['conform', '--provider', 'nope', '--client', 'x'])

@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SLOW_MACHINE_FLAGS } from '../slow-machine.ts'
 
 const run = promisify(execFile)
 const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))))
@@ -118,7 +119,7 @@ export async function conform(): Promise<ConformanceReport> {
 
   it('npx oauth-fakes conform passes the shipped reference client; --browser without playwright-core says how to get it', async () => {
     const client = 'node node_modules/oauth-fakes/fixtures/clients/reference.mjs'
-    const { stdout } = await run('npx', ['--no-install', 'oauth-fakes', 'conform', '--provider', 'all', '--quiet', '--client', client], { cwd: project, maxBuffer: 16 * 1024 * 1024 })
+    const { stdout } = await run('npx', ['--no-install', 'oauth-fakes', 'conform', '--provider', 'all', '--quiet', '--client', client, ...SLOW_MACHINE_FLAGS], { cwd: project, maxBuffer: 16 * 1024 * 1024 })
     expect(stdout).toMatch(/conformance: \d+ passed, 0 failed/)
     const browser = await run('npx', ['--no-install', 'oauth-fakes', 'conform', '--provider', 'zapier', '--browser', '--client', client], { cwd: project }).catch((e: { code: number; stderr: string }) => e)
     expect(browser).toMatchObject({ code: 2 })
