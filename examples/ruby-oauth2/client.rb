@@ -7,8 +7,10 @@
 # (docs/client-contract.md): GET /login, GET /callback, POST /oob and GET /resource on
 # 127.0.0.1:$PORT, configured by the OAUTH_* environment. One user; the grant lives in memory.
 #
-# Run it against the suite from the repository root:
-#   npm run conformance -- --provider all --client "ruby examples/ruby-oauth2/client.rb"
+# Run it against the suite from the repository root, on the offset file only: under the suite's
+# default libfaketime (DONT_FAKE_MONOTONIC=1) Ruby's timed thread waits stall, for seconds at
+# random, and WEBrick misses the 5 s a route has (README.md, "The suite's clock"):
+#   npm run conformance -- --provider all --client-clock offset-file --client "ruby examples/ruby-oauth2/client.rb"
 
 require 'oauth2'
 require 'securerandom'
