@@ -12,6 +12,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -84,8 +85,9 @@ func newApp() *app {
 		pending:     map[string]bool{},
 	}
 	if provider == "calcom" {
-		// Quirk (cal.com): refreshes go to their own endpoint, with the refresh token in
-		// `Authorization: Bearer` (client_id/client_secret stay in the body).
+		// Quirk (cal.com): refreshes go to OAUTH_REFRESH_URL — API v2's token endpoint today (the
+		// same as OAUTH_TOKEN_URL), its own /api/auth/oauth/refreshToken before 2026 — and the
+		// eras before 2026 read the refresh token from `Authorization: Bearer` only.
 		rc := *conf
 		rc.Endpoint.TokenURL = need("OAUTH_REFRESH_URL")
 		a.refreshConf = &rc
@@ -94,8 +96,12 @@ func newApp() *app {
 	return a
 }
 
-// calcomRefresh moves the refresh token of x/oauth2's refresh request (RFC 6749 §6: a body
-// parameter) into `Authorization: Bearer`, where cal.com's refresh endpoint reads it.
+// calcomRefresh copies the refresh token of x/oauth2's refresh request (RFC 6749 §6: a body
+// parameter, next to grant_type, client_id and client_secret) into `Authorization: Bearer`.
+// Today's cal.com (era oauth-service, API v2's token endpoint) reads it from the body; the eras
+// before it (pages-router … app-router-2025-11, /api/auth/oauth/refreshToken) from the header only
+// (docs/providers/calcom.md, "refresh: in the body it is not read"). With both, one request works
+// in every era; the body is left as the library made it.
 type calcomRefresh struct{ next http.RoundTripper }
 
 func (t calcomRefresh) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -108,13 +114,12 @@ func (t calcomRefresh) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	refreshToken := form.Get("refresh_token")
-	form.Del("refresh_token")
-	encoded := form.Encode()
 	out := req.Clone(req.Context())
-	out.Header.Set("Authorization", "Bearer "+refreshToken)
-	out.Body = io.NopCloser(strings.NewReader(encoded))
-	out.ContentLength = int64(len(encoded))
+	if refreshToken := form.Get("refresh_token"); refreshToken != "" {
+		out.Header.Set("Authorization", "Bearer "+refreshToken)
+	}
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	out.ContentLength = int64(len(body))
 	out.GetBody = nil
 	return t.next.RoundTrip(out)
 }
@@ -185,14 +190,16 @@ func (a *app) resource(ctx context.Context) (int, string, []byte) {
 		return http.StatusBadGateway, "text/plain", []byte(err.Error())
 	}
 	if resp.status == http.StatusUnauthorized && !refreshed {
-		// Expired by the provider's clock (cal.com's legacy tokens carry no expires_in), or
+		// Expired by the provider's clock (cal.com's tokens before app-router-2025-11 carry no
+		// expires_in), or
 		// revoked: refresh once — a token without an access token is never valid, so the
 		// TokenSource refreshes — then try once more.
 		tok, err = a.refreshConf.TokenSource(a.refreshing(ctx), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
 		if err != nil {
 			return dead()
 		}
-		// cal.com's legacy refresh answer has no refresh token: x/oauth2 keeps the one we sent.
+		// cal.com's refresh answers before app-router-2025-11 have no refresh token: x/oauth2
+		// keeps the one we sent; today's rotate it, and x/oauth2 takes the new one.
 		a.keep(tok)
 		if resp, err = a.get(ctx, tok); err != nil {
 			return http.StatusBadGateway, "text/plain", []byte(err.Error())

@@ -23,7 +23,10 @@ const as = {
   authorization_endpoint: env.OAUTH_AUTHORIZE_URL,
   token_endpoint: env.OAUTH_TOKEN_URL, // Zapier's ends in a slash: exactly as given
 }
-/** Quirk (cal.com): refreshes go to their own endpoint (OAUTH_REFRESH_URL). */
+/**
+ * Quirk (cal.com): refreshes go to OAUTH_REFRESH_URL — API v2's token endpoint today (the same as
+ * OAUTH_TOKEN_URL), its own `/api/auth/oauth/refreshToken` before 2026.
+ */
 const refreshAs = isCalcom ? { ...as, token_endpoint: env.OAUTH_REFRESH_URL } : as
 const client = { client_id: env.OAUTH_CLIENT_ID }
 // cal.com reads client_id/client_secret only from the body; Zapier documents HTTP Basic.
@@ -33,10 +36,12 @@ const client = { client_id: env.OAUTH_CLIENT_ID }
 const clientAuth = env.OAUTH_PROVIDER === 'zapier' ? oauth.ClientSecretBasic(env.OAUTH_CLIENT_SECRET) : oauth.ClientSecretPost(env.OAUTH_CLIENT_SECRET)
 
 /**
- * Quirk (cal.com, legacy profile): token answers carry no `token_type` (only access_token and
- * refresh_token). RFC 6749 §5.1 makes it REQUIRED and oauth4webapi rejects the answer without it.
- * cal.com's tokens are Bearer tokens: this fetch adds the missing field before the library reads
- * the answer, and changes nothing else (newer cal.com answers carry it and pass untouched).
+ * Quirk (cal.com, eras pages-router … app-router, and app-router-2025-11's refresh answer): token
+ * answers carry no `token_type` (only access_token, and refresh_token). RFC 6749 §5.1 makes it
+ * REQUIRED and oauth4webapi rejects the answer without it ("\"response\" body \"token_type\"
+ * property must be a string"). cal.com's tokens are Bearer tokens: this fetch adds the missing
+ * field before the library reads the answer, and changes nothing else (today's answers carry
+ * `"token_type":"bearer"` and pass untouched).
  */
 async function fetchAddingTokenType(url, init) {
   const response = await fetch(url, init)
@@ -61,10 +66,18 @@ const pending = new Map()
 /** The user's tokens, or null while signed out. */
 let tokens = null
 
+/**
+ * Quirk (cal.com, era oauth-service): no PKCE for this confidential client. cal.com requires PKCE
+ * of public clients only, and API v2's token endpoint refuses a `code_verifier` next to a
+ * `client_secret`: 400 invalid_request "code_verifier property is wrong,property code_verifier
+ * should not exist" (its DTO for confidential clients has no such field, docs/providers/calcom.md
+ * "API v2 token: an unknown field"). BookingSync and Zapier get PKCE, as oauth4webapi recommends.
+ */
+const usePkce = !isCalcom
+
 async function login() {
   const state = oauth.generateRandomState() // 32 random bytes, base64url
-  // PKCE as oauth4webapi always does it: cal.com's v2 profile checks it, the others ignore it.
-  const codeVerifier = oauth.generateRandomCodeVerifier()
+  const codeVerifier = usePkce ? oauth.generateRandomCodeVerifier() : oauth.nopkce
   pending.set(state, codeVerifier)
   const url = new URL(as.authorization_endpoint)
   url.searchParams.set('client_id', client.client_id)
@@ -72,8 +85,10 @@ async function login() {
   url.searchParams.set('response_type', 'code')
   url.searchParams.set('scope', env.OAUTH_SCOPE ?? '') // in the provider's own separator
   url.searchParams.set('state', state)
-  url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier))
-  url.searchParams.set('code_challenge_method', 'S256')
+  if (usePkce) {
+    url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier))
+    url.searchParams.set('code_challenge_method', 'S256')
+  }
   return url.href
 }
 
@@ -119,17 +134,18 @@ async function outOfBand(code) {
 }
 
 /**
- * Quirk (cal.com): its refresh endpoint reads the refresh token from `Authorization: Bearer`, not
- * from the body where RFC 6749 §6 (and refreshTokenGrantRequest) puts it. oauth4webapi lets no
- * option set that header, but client authentication is a plain function of (as, client, body,
- * headers): this one authenticates like every cal.com call (client_id and client_secret in the
- * body) and moves the refresh token into the header.
+ * Quirk (cal.com, eras before oauth-service): the refresh endpoint of cal.com before 2026
+ * (`/api/auth/oauth/refreshToken`) reads the refresh token from `Authorization: Bearer` only
+ * ("refresh: in the body it is not read", docs/providers/calcom.md); today's API v2 token endpoint
+ * reads it from the body, where RFC 6749 §6 (and refreshTokenGrantRequest) puts it. oauth4webapi
+ * lets no option set that header, but client authentication is a plain function of (as, client,
+ * body, headers): this one authenticates like every cal.com call (client_id and client_secret in
+ * the body) and copies the refresh token into the header too, so one request works in every era.
  * @type {oauth.ClientAuth}
  */
 function calcomRefreshAuth(as, client, body, headers) {
   clientAuth(as, client, body, headers)
   headers.set('authorization', `Bearer ${body.get('refresh_token')}`)
-  body.delete('refresh_token')
 }
 
 /** One refresh attempt; false when it failed (the grant is dead: forget it). */
@@ -138,7 +154,8 @@ async function refresh() {
     const auth = isCalcom ? calcomRefreshAuth : clientAuth
     const response = await oauth.refreshTokenGrantRequest(refreshAs, client, auth, tokens.refresh, options())
     const result = await oauth.processRefreshTokenResponse(refreshAs, client, response)
-    // BookingSync and Zapier rotate refresh tokens (take the new one); cal.com's legacy answer has none (keep ours).
+    // BookingSync, Zapier and today's cal.com rotate refresh tokens (take the new one); cal.com's
+    // answers before app-router-2025-11 have none (keep ours).
     tokens = { access: result.access_token, refresh: result.refresh_token ?? tokens.refresh }
     return true
   } catch {

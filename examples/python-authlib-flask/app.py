@@ -8,9 +8,9 @@ Flask's (signed cookie) session and `authorize_access_token` checks it at the ca
 browser must bring back the cookie /login set. One user; the grant lives in memory (a real app
 keeps it in its database, per user).
 
-Run it against the suite from the repository root:
-    npm run conformance -- --provider all --browser --client "/usr/bin/python3 examples/python-authlib-flask/app.py"
-(`--browser` until the suite keeps cookies in plain HTTP mode too.)
+Run it against the suite from the repository root (the suite keeps cookies per scenario, as a
+browser does, in plain HTTP mode as in `--browser` mode):
+    npm run conformance -- --provider all --client "/usr/bin/python3 examples/python-authlib-flask/app.py"
 """
 import os
 import secrets
@@ -43,8 +43,9 @@ def fetch_token():
 
 
 def update_token(token, refresh_token=None, access_token=None):
-    """Authlib calls this after every refresh. BookingSync and Zapier rotate refresh tokens: the
-    new token carries the new one; cal.com's legacy answer has none and Authlib keeps ours."""
+    """Authlib calls this after every refresh. BookingSync, Zapier and today's cal.com rotate
+    refresh tokens: the new token carries the new one; cal.com's answers before
+    app-router-2025-11 have none and Authlib keeps ours."""
     Grant.token = token
     Grant.refreshed = True
 
@@ -53,18 +54,28 @@ def calcom_compliance_fix(session):
     """Quirks (cal.com), fixed with Authlib's compliance hooks."""
 
     def raise_for_error_status(response):
-        # cal.com's errors are {"message": …}, not RFC 6749 {"error": …}. Authlib looks for "error"
-        # (and raises for 5xx only): without this hook a 400 would be taken for a token.
+        # cal.com's errors before 2026 are {"message": …}, not RFC 6749 {"error": …}. Authlib looks
+        # for "error" (and raises for 5xx only): without this hook a 400 would be taken for a
+        # token. Today's {"error": …} answers raise either way.
         if response.status_code >= 400:
             raise OAuthError(error=f"http_{response.status_code}", description=response.text[:200])
         return response
 
     def refresh_at_calcom(url, headers, body):
-        # Refreshes go to their own endpoint, with the refresh token in `Authorization: Bearer`
-        # (Authlib puts it in the body, RFC 6749 §6); client_id/client_secret stay in the body.
-        params = dict(url_decode(body))
-        headers = {**headers, "Authorization": "Bearer " + params.pop("refresh_token")}
-        return ENV["OAUTH_REFRESH_URL"], headers, url_encode(params.items())
+        # Authlib refreshes at access_token_url (OAUTH_TOKEN_URL) with the refresh token in the
+        # body (RFC 6749 §6) and the requested scope. cal.com (docs/providers/calcom.md):
+        # - today (era oauth-service) refreshes at API v2's token endpoint, the refresh token in the
+        #   body, and refuses any field its DTO does not know: `scope` gets 400 invalid_request
+        #   "scope property is wrong,property scope should not exist". Drop it (a refresh keeps
+        #   the grant's scope anyway).
+        # - before 2026 (eras pages-router … app-router-2025-11) refreshes at its own endpoint and
+        #   reads the refresh token from `Authorization: Bearer` only ("refresh: in the body it is
+        #   not read"). Send it there too: each era reads the place it knows.
+        # OAUTH_REFRESH_URL is the right URL in every era (API v2's token endpoint today).
+        # client_id/client_secret are added to the body afterwards (client_secret_post).
+        params = [(k, v) for k, v in url_decode(body) if k != "scope"]
+        headers = {**headers, "Authorization": "Bearer " + dict(params)["refresh_token"]}
+        return ENV["OAUTH_REFRESH_URL"], headers, url_encode(params)
 
     session.register_compliance_hook("access_token_response", raise_for_error_status)
     session.register_compliance_hook("refresh_token_response", raise_for_error_status)
@@ -135,9 +146,9 @@ def resource():
         # Authlib refreshes first when the token has expired by our clock (expires_in).
         response = client.get(RESOURCE_URL)
         if response.status_code == 401 and not Grant.refreshed:
-            # Expired by the provider's clock (cal.com's legacy tokens carry no expires_in), or
-            # revoked. Authlib refreshes only what ITS clock calls expired: say so (any past
-            # expires_at), and it refreshes once before it asks again.
+            # Expired by the provider's clock (cal.com's tokens before app-router-2025-11 carry no
+            # expires_in), or revoked. Authlib refreshes only what ITS clock calls expired: say so
+            # (any past expires_at), and it refreshes once before it asks again.
             response = client.get(RESOURCE_URL, token={**Grant.token, "expires_at": 1})
     except OAuthError as error:
         Grant.token = None  # the provider refused the refresh: the grant is dead, log in again
@@ -148,4 +159,7 @@ def resource():
 
 
 if __name__ == "__main__":
-    app.run(host="127.0.0.1", port=int(ENV["PORT"]))
+    # One request at a time: the grant (and Grant.refreshed) is one process-wide object, so requests
+    # must not overlap. It also keeps clear of a thread per request, which under the suite's
+    # libfaketime (DONT_FAKE_MONOTONIC=1) costs from a tenth of a second to seconds per thread start.
+    app.run(host="127.0.0.1", port=int(ENV["PORT"]), threaded=False)

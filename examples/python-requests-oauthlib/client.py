@@ -20,6 +20,12 @@ from requests_oauthlib import OAuth2Session
 # oauthlib refuses plain-HTTP endpoints. The fakes listen on http://127.0.0.1 only, so allow it
 # here; never set this for a real deployment.
 os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+# Quirk (cal.com, oauth-service era): we ask for "PROFILE_READ,BOOKING_READ" (cal.com's commas) and
+# API v2's token answer says `"scope": "PROFILE_READ BOOKING_READ"` (spaces). oauthlib splits scopes
+# on spaces only, sees a different scope and raises Warning('Scope has changed …') instead of
+# returning the token. The scope granted is the one asked for: relax oauthlib's comparison (its
+# documented switch); the answer's scope is still in the token dict.
+os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
 
 ENV = os.environ
 PORT = int(ENV["PORT"])
@@ -38,17 +44,20 @@ IS_CALCOM = PROVIDER == "calcom"
 
 
 class CalcomRefreshAuth(requests.auth.AuthBase):
-    """Quirk (cal.com): its refresh endpoint takes the refresh token as `Authorization: Bearer`.
+    """Quirk (cal.com, eras before oauth-service): the refresh token also as `Authorization: Bearer`.
 
-    OAuth2Session.refresh_token() always puts refresh_token in the form body (RFC 6749 §6);
-    this auth hook moves it into the header and leaves grant_type, client_id and client_secret
-    in the body, which is the request cal.com documents.
+    OAuth2Session.refresh_token() puts refresh_token in the form body (RFC 6749 §6), next to
+    grant_type, client_id and client_secret: what today's cal.com reads (API v2's
+    `POST /v2/auth/oauth2/token`, docs/providers/calcom.md "API v2 refresh"). cal.com's refresh
+    endpoint before 2026 (`/api/auth/oauth/refreshToken`, the pages-router to app-router-2025-11
+    eras) reads the refresh token from the Authorization header only ("refresh: in the body it is
+    not read"). This auth hook copies it into the header and leaves the body as the library made
+    it, so one request works in every era: each reads the place it knows and ignores the other.
     """
 
     def __call__(self, request):
         form = dict(parse_qsl(request.body))
-        request.headers["Authorization"] = "Bearer " + form.pop("refresh_token")
-        request.prepare_body(data=form, files=None)
+        request.headers["Authorization"] = "Bearer " + form["refresh_token"]
         return request
 
 
@@ -90,13 +99,15 @@ def refresh(oauth):
     """One refresh attempt. On failure the grant is dead: forget it."""
     try:
         if IS_CALCOM:
+            # OAUTH_REFRESH_URL: API v2's token endpoint today, `/api/auth/oauth/refreshToken` before.
             Grant.token = oauth.refresh_token(
                 REFRESH_URL, auth=CalcomRefreshAuth(), client_id=CLIENT_ID, client_secret=CLIENT_SECRET, timeout=TIMEOUT
             )
         else:
             Grant.token = oauth.refresh_token(TOKEN_URL, timeout=TIMEOUT, **client_auth())
-        # BookingSync and Zapier rotate refresh tokens: the answer's refresh_token replaced ours.
-        # cal.com's legacy answer has none: refresh_token() kept the one we sent.
+        # BookingSync, Zapier and today's cal.com rotate refresh tokens: the answer's refresh_token
+        # replaced ours. cal.com's answers before app-router-2025-11 have none: refresh_token()
+        # kept the one we sent.
         return True
     except Exception:  # an OAuth error answer, a non-JSON answer, the network: all the same here
         Grant.token = None

@@ -7,8 +7,10 @@
 # (docs/client-contract.md): GET /login, GET /callback, POST /oob and GET /resource on
 # 127.0.0.1:$PORT, configured by the OAUTH_* environment. One user; the grant lives in memory.
 #
-# Run it against the suite from the repository root:
-#   npm run conformance -- --provider all --client "ruby examples/ruby-oauth2/client.rb"
+# Run it against the suite from the repository root, on the offset file only: under the suite's
+# default libfaketime (DONT_FAKE_MONOTONIC=1) Ruby's timed thread waits stall, for seconds at
+# random, and WEBrick misses the 5 s a route has (README.md, "The suite's clock"):
+#   npm run conformance -- --provider all --client-clock offset-file --client "ruby examples/ruby-oauth2/client.rb"
 
 require 'oauth2'
 require 'securerandom'
@@ -41,7 +43,8 @@ def oauth_client(token_url)
 end
 
 CLIENT = oauth_client(TOKEN_URL)
-# Quirk (cal.com): refreshes go to their own endpoint (OAUTH_REFRESH_URL).
+# Quirk (cal.com): refreshes go to OAUTH_REFRESH_URL — API v2's token endpoint today (the same as
+# OAUTH_TOKEN_URL), its own /api/auth/oauth/refreshToken before 2026.
 REFRESH_CLIENT = oauth_client(REFRESH_URL)
 
 # What the app remembers: logins in progress (their states) and the user's token.
@@ -62,14 +65,19 @@ end
 # One refresh attempt; returns the new token, or nil (the grant is dead: forget it).
 def refresh(token)
   if CALCOM
-    # Quirk (cal.com): the refresh token goes in `Authorization: Bearer`, not in the body;
-    # client_id/client_secret stay in the body (auth_scheme :request_body). AccessToken#refresh!
-    # cannot say that, so ask the client for the grant directly.
+    # Quirk (cal.com): today's cal.com (era oauth-service, API v2's token endpoint) reads the
+    # refresh token from the body, as RFC 6749 §6 says; the eras before 2026 (pages-router …
+    # app-router-2025-11) read it from `Authorization: Bearer` only ("refresh: in the body it is
+    # not read", docs/providers/calcom.md). Send both: each era reads the place it knows.
+    # client_id/client_secret go in the body (auth_scheme :request_body). AccessToken#refresh!
+    # cannot add a header and refreshes at the token URL, so ask the refresh client directly.
     fresh = REFRESH_CLIENT.get_token(
       'grant_type' => 'refresh_token',
+      'refresh_token' => token.refresh_token,
       headers: { 'Authorization' => "Bearer #{token.refresh_token}" }
     )
-    # cal.com's legacy answer has no refresh token (keep ours); a newer one rotates it (take it).
+    # cal.com's answers before app-router-2025-11 have no refresh token (keep ours); later ones
+    # rotate it (take it).
     fresh.refresh_token ||= token.refresh_token
     fresh
   else
@@ -85,7 +93,7 @@ def resource
 
   dead = [401, 'the grant is no longer valid: log in again', 'text/plain']
   refreshed = false
-  if Grant.token.expired? # by our own clock (expires_in); cal.com's legacy tokens never say
+  if Grant.token.expired? # by our own clock (expires_in); cal.com's tokens before app-router-2025-11 never say
     return dead unless (Grant.token = refresh(Grant.token))
 
     refreshed = true
