@@ -52,7 +52,7 @@ export const CHECKS = [
   check({ id: 'expired-code-fails', name: 'Expired code is a failure', description: 'a code delivered after its lifetime: /callback non-2xx, /resource non-2xx', severity: 'MUST', refs: ['rfc6749-4.1.2', '@code'] }),
   // 6./7. Refresh.
   check({ id: 'refresh-on-expiry', name: 'Refresh on expiry', description: 'after the access token expires /resource still answers 2xx, through a refresh the fake accepted', severity: 'MUST', refs: ['rfc6749-6', '@refresh'] }),
-  check({ id: 'refresh-request', name: 'Well-formed refresh', description: 'the refresh request has the documented shape (cal.com: refresh token in Authorization: Bearer; others: refresh_token grant with client auth)', severity: 'MUST', refs: ['rfc6749-6', '@refresh'] }),
+  check({ id: 'refresh-request', name: 'Well-formed refresh', description: 'the refresh request has the documented shape (cal.com before 2026: the refresh token in Authorization: Bearer at its refresh endpoint; otherwise the refresh_token grant with client auth)', severity: 'MUST', refs: ['rfc6749-6', '@refresh'] }),
   check({ id: 'refresh-rotation', name: 'Rotated refresh token used', description: 'after a rotation the next refresh presents the new refresh token, never an old one', severity: 'MUST', refs: ['rfc6749-6', 'rfc6749-10.4', '@refresh'], appliesTo: (p) => p.rotatesRefreshTokens }),
   check({ id: 'long-session', name: 'Refresh again and again', description: 'three expiries in a row: each refreshed and /resource 2xx (keeps the refresh token the provider gave, with or without rotation)', severity: 'MUST', refs: ['rfc6749-6', 'rfc6749-10.4', '@refresh'] }),
   // 8. Revoked grant.

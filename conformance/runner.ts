@@ -124,7 +124,7 @@ export interface RunOptions {
   launcher: ClientLauncher
   /** The user's browser; default: the suite plays it over plain HTTP (./browser.ts). */
   userAgent?: UserAgentFactory
-  /** Scenarios at once (default 6: they mostly wait on child processes and sockets). */
+  /** Scenarios at once (runConformance: 4 per core, at most 8; they mostly wait on child processes and sockets). */
   concurrency?: number
   /** Only these scenarios (ids), for focused runs and tests. */
   scenarios?: readonly string[]
