@@ -6,11 +6,11 @@
  */
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
-import { PROVIDER_IDS, type ProviderId } from '../mocks/engine/controls.ts'
+import { type BuiltinProviderId, PROVIDER_IDS } from '../mocks/engine/controls.ts'
 import { PROVIDERS } from '../mocks/providers/index.ts'
 import type { ProviderDefinition } from '../mocks/engine/provider.ts'
 
-const definition = (id: ProviderId) => PROVIDERS[id] as unknown as ProviderDefinition
+const definition = (id: BuiltinProviderId) => PROVIDERS[id] as unknown as ProviderDefinition
 
 /** A client as the control API's `POST /__admin/clients` takes it, without `provider` (the section names it). */
 const client = z
@@ -30,7 +30,7 @@ const client = z
   .refine((c) => (c.public === true) === (c.clientSecret === undefined), { message: 'a client has a clientSecret unless it is public (then none)', path: ['clientSecret'] })
 
 /** One provider's section: its options (era, rotation, …), clients, users, default user. */
-function providerSection(id: ProviderId) {
+function providerSection(id: BuiltinProviderId) {
   const def = definition(id)
   const options = def.optionsSchema as unknown as z.ZodObject
   return options
