@@ -122,6 +122,11 @@ export function placeholdersFor(provider: ProviderId): Placeholders {
     const base = (host?: string) => (host ? bases[host]! : Object.values(bases)[0]!)
     const otherRegistered = () => fakes.registerClient({ provider, clientId: recipe.other.clientId, clientSecret: recipe.other.clientSecret, redirectUris: demo.redirectUris, name: 'Other App' })
     const soleRegistered = () => fakes.registerClient({ provider, clientId: recipe.sole.clientId, clientSecret: recipe.sole.clientSecret, redirectUris: [recipe.sole.redirectUri], name: 'Sole URI App' })
+    const publicClient = () => {
+      const found = fakes.clients(provider).find((c) => c.public === true)
+      if (!found) throw new Error(`${provider} has no public client`)
+      return found
+    }
     /** A code through the real authorize endpoint, consent `allow`; an `extra` value `null` leaves that parameter out. */
     const codeFor = async (clientId: string, extra: Record<string, string | null> = {}) => {
       fakes.setConsent(provider, 'allow')
@@ -163,6 +168,13 @@ export function placeholdersFor(provider: ProviderId): Placeholders {
         return codeFor(demo.clientId, { code_challenge: CODE_VERIFIER, code_challenge_method: 'plain' })
       case 'pkce_code_without_method':
         return codeFor(demo.clientId, { code_challenge: CODE_VERIFIER })
+      case 'public_client_id':
+        // The provider's registered public client (RFC 6749 §2.1), e.g. the generic provider's native app.
+        return publicClient().clientId
+      case 'public_redirect_uri':
+        return publicClient().redirectUris[0]!
+      case 'public_pkce_code':
+        return codeFor(publicClient().clientId, { redirect_uri: publicClient().redirectUris[0]!, code_challenge: CODE_CHALLENGE, code_challenge_method: 'S256' })
       case 'code_without_scope':
         return codeFor(demo.clientId, { scope: null })
       case 'code_verifier':
