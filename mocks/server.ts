@@ -267,12 +267,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       // DNS rebinding and Host-based tricks: only names of this server are answered.
       return isAdmin(path) || /^\/t\/[^/]+\/__admin(\/|$)/.test(path) ? refuse(403, `host: ${hostHeader ?? '(none)'} is not a name of this server`) : refuse(421, `host: ${hostHeader ?? '(none)'} is not a name of this server`)
     }
-    const tenantMatch = /^\/t\/([^/]+)(\/.*)?$/.exec(path)
+    // A tenant's path, or (RFC 8414 §3.1) a well-known document inserted before a tenant's provider path.
+    const tenantMatch = /^(\/\.well-known\/[^/]+)?\/t\/([^/]+)(\/.*)?$/.exec(path)
     if (tenantMatch) {
-      const name = tenantMatch[1]!
-      const rest = tenantMatch[2] ?? '/'
+      const name = tenantMatch[2]!
+      const rest = tenantMatch[3] ?? '/'
+      // The control API is never reached through a well-known path.
+      const admin = tenantMatch[1] === undefined && isAdmin(rest)
       if (!TENANT_NAME.test(name)) return refuse(400, 'tenant: must be 1-64 characters of A-Z a-z 0-9 . _ -')
-      if (isAdmin(rest)) {
+      if (admin) {
         const denied = adminGuard(request, connection)
         if (denied) return denied
         if (rest === '/__admin/reset' && request.method === 'POST') {
@@ -287,7 +290,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         if (error instanceof TenantLimitError) return refuse(503, error.message)
         throw error
       }
-      if (isAdmin(rest)) return adminOrDashboard(tenantFakes, `${base}/t/${name}/__admin`, name, request)
+      if (admin) return adminOrDashboard(tenantFakes, `${base}/t/${name}/__admin`, name, request)
       return (await tenantFakes.fetch(request)) ?? refuse(404, 'not found')
     }
     const served = await fakes.fetch(request)
