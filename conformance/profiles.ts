@@ -47,6 +47,15 @@ export interface ConformanceProfile {
   hostOf: Partial<Record<EndpointKey, string>>
   /** Client credentials in the provider's real format (ids a library could mangle are what real servers hand out). */
   credentials(): { clientId: string; clientSecret: string }
+  /**
+   * The provider serves RFC 8414 metadata at its issuer (its base URL): the client is told the
+   * issuer (`OAUTH_ISSUER`) and may discover the endpoints; `metadata-endpoints` is judged.
+   */
+  metadata?: boolean
+  /** PKCE with S256 is expected of the client (`OAUTH_PKCE=S256`): `pkce-challenge`, `pkce-verifier`. */
+  pkce?: boolean
+  /** The provider sends RFC 9207 `iss` and says so in its metadata: `iss-mismatch-rejected`, `iss-missing-rejected`. */
+  iss?: boolean
 }
 
 export const OOB_REDIRECT_URI = 'urn:ietf:wg:oauth:2.0:oob'
@@ -156,6 +165,11 @@ export function oauth2ConformanceProfile(p: Oauth2Profile, options: Record<strin
     endpointKeys: STANDARD_KEYS,
     hostOf: { authorize: p.paths.authorize.host, token: p.paths.token.host, refresh: p.paths.token.host, ...(p.paths.resource?.host ? { resource: p.paths.resource.host } : {}) },
     credentials: () => ({ clientId: randomBytes(16).toString('base64url'), clientSecret: randomBytes(32).toString('base64url') }),
+    metadata: p.paths.metadata !== null,
+    // RFC 9700 §2.1.1: clients MUST prevent code injection; without OpenID Connect's nonce, PKCE is the
+    // means, and S256 the method. Judged where the server offers S256 and says so (metadata) or requires it.
+    pkce: p.pkce.methods.includes('S256') && (p.paths.metadata !== null || ((options.pkceRequired as string | undefined) ?? p.pkce.required) === 'always'),
+    iss: p.paths.metadata !== null && ((options.issParameter as boolean | undefined) ?? p.issParameter),
   }
 }
 
