@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { type BuiltinProviderId, PROVIDER_IDS } from '../mocks/engine/controls.ts'
 import { PROVIDERS } from '../mocks/providers/index.ts'
+import { customProviderSchema } from '../mocks/providers/custom.ts'
 import type { ProviderDefinition } from '../mocks/engine/provider.ts'
 
 const definition = (id: BuiltinProviderId) => PROVIDERS[id] as unknown as ProviderDefinition
@@ -58,6 +59,8 @@ export const configSchema = z
     quiet: z.boolean().optional(),
     tenants: z.object({ max: z.number().int().min(1).max(100_000).optional(), idleSeconds: z.number().int().min(1).optional() }).strict().optional(),
     providers: z.object(Object.fromEntries(PROVIDER_IDS.map((id) => [id, providerSection(id).optional()]))).strict().optional(),
+    /** User-defined providers (docs/providers/custom.md): each served under `/<id>` beside the built-in ones. */
+    customProviders: z.array(customProviderSchema).max(50).optional(),
   })
   .strict()
 

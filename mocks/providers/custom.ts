@@ -102,6 +102,8 @@ export const customProviderSchema = z
     errorCodes: z.record(z.string(), z.string().regex(/^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,100}$/)).optional(),
     tokenResponse: z.enum(['json', 'accept-negotiated']).optional(),
     issParameter: z.boolean().optional(),
+    /** Parameters taken as given when absent: `{"responseType":"code","grantType":"authorization_code"}` (GitHub). */
+    implied: z.object({ responseType: z.literal('code').nullable().optional(), grantType: z.literal('authorization_code').nullable().optional() }).strict().optional(),
     resource: z
       .object({ requiredScopes: z.array(scopeName).optional(), body: z.enum(['claims', 'record']).optional() })
       .strict()
@@ -170,6 +172,7 @@ export function customProfile(spec: z.output<typeof customProviderSchema>): Oaut
     errorCodes: spec.errorCodes ?? base.errorCodes,
     tokenResponse: spec.tokenResponse ?? base.tokenResponse,
     issParameter: spec.issParameter ?? base.issParameter,
+    implied: { responseType: spec.implied?.responseType ?? base.implied.responseType, grantType: spec.implied?.grantType ?? base.implied.grantType },
     resource: {
       requiredScopes: spec.resource?.requiredScopes ?? (spec.scopes?.known ? [] : base.resource.requiredScopes),
       body: spec.resource?.body ?? (spec.users ? 'record' : base.resource.body),
@@ -215,6 +218,12 @@ function consistency(p: Oauth2Profile): Array<[string, string]> {
   if (!p.grantTypes.includes('authorization_code')) problems.push(['grantTypes', 'must include authorization_code'])
   if (p.clients.some((c) => c.public === true) && !p.clientAuth.includes('none')) problems.push(['clients', 'a public client needs "none" in clientAuth'])
   return problems
+}
+
+/** The profiles of declared providers (what the conformance suite judges them by); throws like `defineCustomProvider`. */
+export function customProfiles(specs: readonly CustomProviderSpec[]): Oauth2Profile[] {
+  defineCustomProviders(specs)
+  return specs.map((s) => customProfile(customProviderSchema.parse(s)))
 }
 
 /** A provider definition from a declared spec; throws `CustomProviderError` naming `customProviders.<n>.<field>`. */

@@ -259,7 +259,15 @@ export function createOauth2Provider(P: Oauth2Profile): ProviderDefinition<Oauth
     }
   }
 
+  /** A parameter the profile implies when it is absent (`implied`): set on the request's parsed parameters. */
+  async function imply(ctx: RequestContext, sources: readonly ('query' | 'form')[], name: string, value: string | null, when: (p: Params) => boolean = () => true): Promise<void> {
+    if (value === null) return
+    const params = await ctx.params(sources)
+    if (params[name] === undefined && when(params)) params[name] = value
+  }
+
   async function token(rt: Rt, ctx: RequestContext, profile: TokenEndpointProfile): Promise<Response> {
+    await imply(ctx, FORM, 'grant_type', P.implied.grantType, (p) => p.code !== undefined)
     const response = await handleTokenRequest(rt as AnyRt, profile, ctx)
     if (P.tokenResponse === 'json') return response
     return tokenAnswer(ctx, (await response.json()) as Record<string, unknown>, response.status)
@@ -488,7 +496,7 @@ export function createOauth2Provider(P: Oauth2Profile): ProviderDefinition<Oauth
             if (authorizeProfiles.size > 100) authorizeProfiles.clear()
             authorizeProfiles.set(issuer, (profile = authorizeProfile(rt, issuer)))
           }
-          return handleAuthorizationRequest(rt, profile, ctx)
+          return imply(ctx, ctx.method === 'POST' ? ['form'] : ['query'], 'response_type', P.implied.responseType).then(() => handleAuthorizationRequest(rt, profile!, ctx))
         },
       },
       {

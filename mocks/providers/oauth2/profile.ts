@@ -88,6 +88,11 @@ export interface Oauth2Profile {
   errorCodes: Readonly<Record<string, string>>
   /** `json` (RFC 6749 §5.1), or `accept-negotiated`: form-urlencoded unless the request accepts `application/json` (GitHub). */
   tokenResponse: 'json' | 'accept-negotiated'
+  /**
+   * Parameters a request may leave out, taken as this value (GitHub's authorize takes no
+   * `response_type`, its token endpoint a code without `grant_type`). RFC 6749 requires both.
+   */
+  implied: { responseType: 'code' | null; grantType: 'authorization_code' | null }
   /** RFC 9207: `iss` in every authorization response (and `authorization_response_iss_parameter_supported` in the metadata). */
   issParameter: boolean
   /** The protected resource: which scopes (any one) it needs, and what it answers. */
@@ -167,6 +172,8 @@ export const oauth2Profile: Oauth2Profile = {
   errorCodes: {},
   /** RFC 6749 §5.1: `application/json`. */
   tokenResponse: 'json',
+  /** RFC 6749 §4.1.1 and §4.1.3: `response_type` and `grant_type` are REQUIRED. */
+  implied: { responseType: null, grantType: null },
   /** RFC 9207 §2: the `iss` parameter in authorization responses, error responses included. */
   issParameter: true,
   resource: { requiredScopes: ['profile', 'email'], body: 'claims' },
