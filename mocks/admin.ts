@@ -136,6 +136,7 @@ export function createAdminApp(fakes: Fakes, prefix = '/__admin') {
       if (method !== 'GET') return json({ error: 'method: use GET' }, 405)
       const query = requestsQuery.safeParse(Object.fromEntries(url.searchParams))
       if (!query.success) return badRequest(describe(query.error))
+      if (query.data.provider !== undefined && !fakes.providers.includes(query.data.provider)) return badRequest(`provider: "${query.data.provider}" is not running`)
       const ndjson = (request.headers.get('accept') ?? '').includes('application/x-ndjson') || query.data.format === 'ndjson'
       return streamEntries(fakes, query.data, ndjson)
     }

@@ -25,10 +25,11 @@ describe('npm start', () => {
   it('prints one line per provider with its base URL and demo credentials, and exits 0 promptly on SIGTERM and SIGINT', async () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const { child, lines } = await serve(['--port', '0'])
-      expect(lines).toHaveLength(4)
+      expect(lines).toHaveLength(5)
       expect(lines[0]).toMatch(/^Cal\.com\s+http:\/\/127\.0\.0\.1:\d+\/calcom\s+client_id=calcom-demo-client client_secret=calcom-demo-secret/)
       expect(lines[1]).toMatch(/^BookingSync\s+http:\/\/127\.0\.0\.1:\d+\/bookingsync\s+client_id=bookingsync-demo-client/)
       expect(lines[2]).toMatch(/^Zapier\s+http:\/\/127\.0\.0\.1:\d+\/zapier\s+client_id=zapier-demo-client/)
+      expect(lines[3]).toMatch(/^OAuth 2\.0\s+http:\/\/127\.0\.0\.1:\d+\/oauth2\s+client_id=demo-client /)
       const base = lines[0]!.split(/\s+/)[1]!
       expect((await fetch(`${base}/auth/oauth2/authorize?client_id=calcom-demo-client`)).status).toBe(400)
       const started = Date.now()
@@ -78,7 +79,7 @@ describe('the standalone server', () => {
   it('lists providers, endpoints and demo clients at / as JSON and as HTML', async () => {
     const res = await fetch(`${server.url}/`, { headers: { accept: 'application/json' } })
     const index = (await res.json()) as { providers: Array<{ id: string; baseUrl: string; endpoints: Record<string, string>; demoClient: { clientId: string } }> }
-    expect(index.providers.map((p) => p.id)).toEqual(['calcom', 'bookingsync', 'zapier'])
+    expect(index.providers.map((p) => p.id)).toEqual(['calcom', 'bookingsync', 'zapier', 'oauth2'])
     expect(index.providers[0]!.endpoints.token).toBe(`${server.url}/calcom/api/auth/oauth/token`)
     const html = await (await fetch(`${server.url}/`)).text()
     expect(html).toContain('calcom-demo-client')
