@@ -6,11 +6,12 @@
  */
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
-import { PROVIDER_IDS, type ProviderId } from '../mocks/engine/controls.ts'
+import { type BuiltinProviderId, PROVIDER_IDS } from '../mocks/engine/controls.ts'
 import { PROVIDERS } from '../mocks/providers/index.ts'
+import { customProviderSchema } from '../mocks/providers/custom.ts'
 import type { ProviderDefinition } from '../mocks/engine/provider.ts'
 
-const definition = (id: ProviderId) => PROVIDERS[id] as unknown as ProviderDefinition
+const definition = (id: BuiltinProviderId) => PROVIDERS[id] as unknown as ProviderDefinition
 
 /** A client as the control API's `POST /__admin/clients` takes it, without `provider` (the section names it). */
 const client = z
@@ -30,7 +31,7 @@ const client = z
   .refine((c) => (c.public === true) === (c.clientSecret === undefined), { message: 'a client has a clientSecret unless it is public (then none)', path: ['clientSecret'] })
 
 /** One provider's section: its options (era, rotation, …), clients, users, default user. */
-function providerSection(id: ProviderId) {
+function providerSection(id: BuiltinProviderId) {
   const def = definition(id)
   const options = def.optionsSchema as unknown as z.ZodObject
   return options
@@ -58,6 +59,8 @@ export const configSchema = z
     quiet: z.boolean().optional(),
     tenants: z.object({ max: z.number().int().min(1).max(100_000).optional(), idleSeconds: z.number().int().min(1).optional() }).strict().optional(),
     providers: z.object(Object.fromEntries(PROVIDER_IDS.map((id) => [id, providerSection(id).optional()]))).strict().optional(),
+    /** User-defined providers (docs/providers/custom.md): each served under `/<id>` beside the built-in ones. */
+    customProviders: z.array(customProviderSchema).max(50).optional(),
   })
   .strict()
 

@@ -102,6 +102,7 @@ export async function serve(argv: readonly string[], io: Io = defaultIo, env: No
       ...(config.tenants ? { tenants: { ...(config.tenants.max ? { maxTenants: config.tenants.max } : {}), ...(config.tenants.idleSeconds ? { idleSeconds: config.tenants.idleSeconds } : {}) } } : {}),
       options: options as never,
       fixtures: fixtures as never,
+      ...(config.customProviders ? { customProviders: config.customProviders } : {}),
       ...(state ? { state } : {}),
       onRequest: quiet ? undefined : (line) => io.out(line),
       warn: (line) => io.err(line),

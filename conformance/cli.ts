@@ -99,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
       values.provider === 'all'
         ? [...PROVIDER_IDS]
         : values.provider.split(',').map((p) => {
-            if (!(PROVIDER_IDS as readonly string[]).includes(p)) throw new UsageError(`unknown provider "${p}" (calcom, bookingsync, zapier or all)`)
+            if (!(PROVIDER_IDS as readonly string[]).includes(p)) throw new UsageError(`unknown provider "${p}" (${PROVIDER_IDS.join(', ')} or all)`)
             return p as ProviderId
           })
     const reporter = values.reporter as keyof typeof REPORTERS

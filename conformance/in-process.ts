@@ -17,6 +17,7 @@ import { setupServer } from 'msw/node'
 import { createHandlers } from '../mocks/adapters/msw.ts'
 import type { ProviderId } from '../mocks/engine/controls.ts'
 import { createFakes } from '../mocks/fakes.ts'
+import type { CustomProviderSpec } from '../mocks/providers/custom.ts'
 import { type BaselineEntry, applyBaseline, parseBaseline } from './baseline.ts'
 import type { ClientConfig } from './drivers/driver.ts'
 import { type InProcessClient, ObjectClient } from './drivers/object-client.ts'
@@ -47,6 +48,8 @@ export interface InProcessOptions {
   timeoutMs?: number
   /** The redirect URI registered for the client (default `http://127.0.0.1/callback`). */
   redirectUri?: string
+  /** User-defined providers (docs/providers/custom.md) that `provider` may name. */
+  customProviders?: readonly CustomProviderSpec[]
 }
 
 export async function runConformanceInProcess(options: InProcessOptions): Promise<ConformanceReport> {
@@ -60,7 +63,7 @@ export async function runConformanceInProcess(options: InProcessOptions): Promis
   try {
     const createStage = async (profile: ConformanceProfile): Promise<Stage> => {
       const provider = profile.provider
-      const fakes = createFakes({ providers: [provider], options: { [provider]: profile.options } })
+      const fakes = createFakes({ providers: [provider], options: { [provider]: profile.options }, customProviders: options.customProviders })
       const endpoints = endpointsOf(fakes, profile)
       const bases = fakes.bases(provider)
       const primary = Object.keys(bases)[0]!
@@ -75,7 +78,7 @@ export async function runConformanceInProcess(options: InProcessOptions): Promis
       }
     }
     const reports = await runScenarios({
-      profiles: profilesFor(providers, options.eras),
+      profiles: profilesFor(providers, options.eras, options.customProviders),
       // An object's clock cannot be moved: `config.clock.offsetSeconds()` tells how far the fakes' moved.
       clientClock: 'none',
       createStage,

@@ -6,10 +6,12 @@
  * are the documented shapes the checks judge against (docs/providers/*.md).
  */
 import { randomBytes } from 'node:crypto'
-import type { ProviderId } from '../mocks/engine/controls.ts'
+import type { BuiltinProviderId, ProviderId } from '../mocks/engine/controls.ts'
 import { doorkeeperReleases, bookingsyncProfile } from '../mocks/providers/bookingsync/profile.ts'
 import { CALCOM_ERAS, type CalcomEraId, calcomEras, calcomProfile } from '../mocks/providers/calcom/profile.ts'
 import { zapierProfile } from '../mocks/providers/zapier/profile.ts'
+import type { Oauth2Profile } from '../mocks/providers/oauth2/profile.ts'
+import { oauth2Profile } from '../mocks/providers/oauth2/profile.ts'
 
 export type ClientAuthMethod = 'body' | 'basic'
 export type EndpointKey = 'authorize' | 'token' | 'refresh' | 'resource'
@@ -45,6 +47,15 @@ export interface ConformanceProfile {
   hostOf: Partial<Record<EndpointKey, string>>
   /** Client credentials in the provider's real format (ids a library could mangle are what real servers hand out). */
   credentials(): { clientId: string; clientSecret: string }
+  /**
+   * The provider serves RFC 8414 metadata at its issuer (its base URL): the client is told the
+   * issuer (`OAUTH_ISSUER`) and may discover the endpoints; `metadata-endpoints` is judged.
+   */
+  metadata?: boolean
+  /** PKCE with S256 is expected of the client (`OAUTH_PKCE=S256`): `pkce-challenge`, `pkce-verifier`. */
+  pkce?: boolean
+  /** The provider sends RFC 9207 `iss` and says so in its metadata: `iss-mismatch-rejected`, `iss-missing-rejected`. */
+  iss?: boolean
 }
 
 export const OOB_REDIRECT_URI = 'urn:ietf:wg:oauth:2.0:oob'
@@ -129,18 +140,55 @@ function zapier(options: Record<string, unknown> = {}): ConformanceProfile {
   }
 }
 
-/** The profile of one provider with the fake's options (cal.com's `era`, …). */
-export function conformanceProfile(provider: ProviderId, options: Record<string, unknown> = {}, variant = false): ConformanceProfile {
-  if (provider === 'calcom') return calcom((options.era as CalcomEraId | undefined) ?? 'oauth-service', variant)
-  if (provider === 'bookingsync') return bookingsync(options)
-  return zapier(options)
+/**
+ * The generic provider and every user-defined one (docs/providers/oauth2.md, custom.md): what its
+ * profile declares, with the fake's options (`refreshRotation`, `pkceRequired`, `issParameter`).
+ */
+export function oauth2ConformanceProfile(p: Oauth2Profile, options: Record<string, unknown> = {}): ConformanceProfile {
+  const rotation = (options.refreshRotation as string | undefined) ?? p.refreshRotation
+  const clientAuth = p.clientAuth.filter((m): m is ClientAuthMethod => m !== 'none')
+  return {
+    provider: p.id,
+    title: p.title,
+    options,
+    variant: null,
+    scope: (p.resource.requiredScopes[0] !== undefined ? [p.resource.requiredScopes[0]] : p.scopes.defaults).join(p.scopes.separator),
+    scopeSeparator: p.scopes.separator === ',' ? /,+/ : / +/,
+    requiresResponseType: true,
+    codeLifetimeSeconds: p.codeLifetimeSeconds,
+    accessLifetimeSeconds: p.accessToken.lifetimeSeconds,
+    sendsExpiresIn: true,
+    clientAuth,
+    refreshStyle: 'refresh-token-grant',
+    rotatesRefreshTokens: p.refreshToken !== null && rotation !== 'none',
+    oob: null,
+    endpointKeys: STANDARD_KEYS,
+    hostOf: { authorize: p.paths.authorize.host, token: p.paths.token.host, refresh: p.paths.token.host, ...(p.paths.resource?.host ? { resource: p.paths.resource.host } : {}) },
+    credentials: () => ({ clientId: randomBytes(16).toString('base64url'), clientSecret: randomBytes(32).toString('base64url') }),
+    metadata: p.paths.metadata !== null,
+    // RFC 9700 §2.1.1: clients MUST prevent code injection; without OpenID Connect's nonce, PKCE is the
+    // means, and S256 the method. Judged where the server offers S256 and says so (metadata) or requires it.
+    pkce: p.pkce.methods.includes('S256') && (p.paths.metadata !== null || ((options.pkceRequired as string | undefined) ?? p.pkce.required) === 'always'),
+    iss: p.paths.metadata !== null && ((options.issParameter as boolean | undefined) ?? p.issParameter),
+  }
 }
 
-/** The default profile of each provider (the fakes' defaults). */
-export const PROFILES: Record<ProviderId, ConformanceProfile> = {
+/** The profile of one provider with the fake's options (cal.com's `era`, …); a user-defined provider needs its profile. */
+export function conformanceProfile(provider: ProviderId, options: Record<string, unknown> = {}, variant = false, custom?: Oauth2Profile): ConformanceProfile {
+  if (provider === 'calcom') return calcom((options.era as CalcomEraId | undefined) ?? 'oauth-service', variant)
+  if (provider === 'bookingsync') return bookingsync(options)
+  if (provider === 'zapier') return zapier(options)
+  if (provider === 'oauth2') return oauth2ConformanceProfile(oauth2Profile, options)
+  if (custom) return oauth2ConformanceProfile(custom, options)
+  throw new Error(`no conformance profile for provider "${provider}": declare it in customProviders`)
+}
+
+/** The default profile of each built-in provider (the fakes' defaults). */
+export const PROFILES: Record<BuiltinProviderId, ConformanceProfile> = {
   calcom: conformanceProfile('calcom'),
   bookingsync: conformanceProfile('bookingsync'),
   zapier: conformanceProfile('zapier'),
+  oauth2: conformanceProfile('oauth2'),
 }
 
 /** `--era all`: every cal.com era, each its own report. */

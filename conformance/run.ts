@@ -11,6 +11,7 @@ import { type BaselineEntry, applyBaseline } from './baseline.ts'
 import type { ChromiumBrowser } from './browser-types.ts'
 import { chromiumUserAgent, launchChromium } from './chromium-launch.ts'
 import { ProcessClient, freePort } from './drivers/process-client.ts'
+import { type CustomProviderSpec, customProfiles } from '../mocks/providers/custom.ts'
 import { type ConformanceProfile, calcomEraProfiles, conformanceProfile } from './profiles.ts'
 import { type ConformanceReport, buildReport } from './report.ts'
 import { type ClientLauncher, type RunOptions, type Stage, endpointsOf, runScenarios } from './runner.ts'
@@ -21,6 +22,8 @@ export interface CommandRunOptions {
   eras?: readonly CalcomEraId[] | 'all'
   /** The client command, run through `/bin/sh -c`. */
   command: string
+  /** User-defined providers (docs/providers/custom.md) that `providers` may name. */
+  customProviders?: readonly CustomProviderSpec[]
   expectedFailures?: BaselineEntry[]
   scenarios?: readonly string[]
   /** Scenarios at once (default: 4 per core, at most 8; with `browser`, half the CPU cores: Chromium is CPU-bound). */
@@ -44,16 +47,17 @@ export interface CommandRunOptions {
 }
 
 /** The profiles a run judges: each provider, cal.com once per era asked for. */
-export function profilesFor(providers: readonly ProviderId[], eras?: readonly CalcomEraId[] | 'all'): ConformanceProfile[] {
-  return providers.flatMap((p) => (p === 'calcom' && eras !== undefined ? calcomEraProfiles(eras) : [conformanceProfile(p)]))
+export function profilesFor(providers: readonly ProviderId[], eras?: readonly CalcomEraId[] | 'all', customProviders: readonly CustomProviderSpec[] = []): ConformanceProfile[] {
+  const declared = customProfiles(customProviders)
+  return providers.flatMap((p) => (p === 'calcom' && eras !== undefined ? calcomEraProfiles(eras) : [conformanceProfile(p, {}, false, declared.find((d) => d.id === p))]))
 }
 
 /**
  * The fakes for a run: ONE standalone server, each scenario a tenant of it (`/t/<tenant>/…`, its
  * own clock, clients, grants and log), dropped when the scenario ends.
  */
-export async function createTenantStages(): Promise<{ createStage(profile: ConformanceProfile): Promise<Stage>; close(): Promise<void> }> {
-  const server = await startServer({ port: 0, tenants: { maxTenants: 10_000 } })
+export async function createTenantStages(customProviders: readonly CustomProviderSpec[] = []): Promise<{ createStage(profile: ConformanceProfile): Promise<Stage>; close(): Promise<void> }> {
+  const server = await startServer({ port: 0, tenants: { maxTenants: 10_000 }, customProviders })
   let next = 0
   return {
     async createStage(profile) {
@@ -94,11 +98,12 @@ export async function runConformance(options: CommandRunOptions): Promise<Confor
   const startedAt = new Date()
   const own = options.browser === true ? await launchChromium() : null
   const browser = own ?? (typeof options.browser === 'object' ? options.browser : null)
-  const stages = await createTenantStages()
+  const profiles = profilesFor(options.providers, options.eras, options.customProviders)
+  const stages = await createTenantStages(options.customProviders)
   try {
     const cores = availableParallelism()
     const providers = await runScenarios({
-      profiles: profilesFor(options.providers, options.eras),
+      profiles,
       createStage: stages.createStage,
       launcher: commandLauncher(options.command, { startTimeoutMs: options.startTimeoutMs, routeTimeoutMs: options.routeTimeoutMs }),
       userAgent: browser ? await chromiumUserAgent(browser, { screenshots: options.screenshots }) : undefined,

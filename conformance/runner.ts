@@ -178,6 +178,8 @@ async function runScenario(scenario: Scenario, profile: ConformanceProfile, opti
       clientSecret,
       redirectUri: scenario.oob ? OOB_REDIRECT_URI : prepared.redirectUri,
       scope: profile.scope,
+      ...(profile.metadata ? { issuer: stage.baseUrl } : {}),
+      ...(profile.pkce ? { pkce: 'S256' as const } : {}),
       clock: { offsetSeconds: () => clock?.offsetSeconds ?? 0, ...(clock ? { env: clock.env() } : {}) },
     }
     // The browser (with --browser) opens while the client starts.

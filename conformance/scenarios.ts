@@ -3,6 +3,7 @@
  * checks it judges (conformance/checks.ts). Judged from what the fake recorded and what the
  * client answered, never from what the client says about itself.
  */
+import { createHash } from 'node:crypto'
 import { type CheckId, appliesTo } from './checks.ts'
 import { type ConformanceProfile, OOB_REDIRECT_URI } from './profiles.ts'
 import type { ParsedRequest } from './recorded.ts'
@@ -42,7 +43,7 @@ const scopeSet = (value: string | null, sep: RegExp) => new Set((value ?? '').sp
 const authorizationRequest: Scenario = {
   id: 'authorization-request',
   title: 'Authorization request',
-  checks: ['login-redirect', 'authorize-client-id', 'authorize-redirect-uri', 'authorize-response-type', 'authorize-scope', 'state-unguessable', 'state-per-login', 'no-secret-in-url'],
+  checks: ['login-redirect', 'authorize-client-id', 'authorize-redirect-uri', 'authorize-response-type', 'authorize-scope', 'state-unguessable', 'state-per-login', 'no-secret-in-url', 'pkce-challenge'],
   async run(t) {
     const answers = [await t.client.login(), await t.client.login(), await t.client.login()]
     const expectedUrl = new URL(t.config.authorizeUrl)
@@ -80,14 +81,28 @@ const authorizationRequest: Scenario = {
     t.report('state-per-login', distinct === states.length, `${states.length} logins, ${states.length} different states`, `${distinct} different: ${states.map((s) => JSON.stringify(s)).join(', ')}`)
     const leaking = urls.filter((u) => u.href.includes(t.config.clientSecret))
     t.report('no-secret-in-url', leaking.length === 0, 'the client secret in no authorize URL', leaking.length ? `secret in ${leaking[0]!.href}` : 'not present')
+    if (appliesTo('pkce-challenge', t.profile)) {
+      const challenges = param('code_challenge')
+      const bad = urls.find((u) => u.searchParams.get('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(u.searchParams.get('code_challenge') ?? ''))
+      const fresh = new Set(challenges).size === challenges.length
+      t.report(
+        'pkce-challenge',
+        !bad && fresh,
+        'code_challenge_method=S256 and a fresh 43-character code_challenge on every login',
+        bad ? `code_challenge=${bad.searchParams.get('code_challenge') ?? '(absent)'} code_challenge_method=${bad.searchParams.get('code_challenge_method') ?? '(absent)'}` : fresh ? 'as expected' : 'the same code_challenge on two logins',
+      )
+    }
   },
 }
+
+/** RFC 7636 §4.6: the S256 transform of a verifier. */
+const s256 = (verifier: string) => createHash('sha256').update(verifier, 'ascii').digest('base64url')
 
 /** 2. Consent → callback → token request → resource, then a replayed callback (browser back). */
 const happyPath: Scenario = {
   id: 'happy-path',
   title: 'Happy path',
-  checks: ['callback-success', 'token-request', 'token-redirect-uri', 'token-client-auth', 'resource-success'],
+  checks: ['callback-success', 'token-request', 'token-redirect-uri', 'token-client-auth', 'resource-success', 'pkce-verifier'],
   async run(t) {
     const { login, redirect } = await t.authorizeAndConsent('allow')
     const code = redirect.searchParams.get('code')
@@ -107,6 +122,18 @@ const happyPath: Scenario = {
     const sentRedirect = login.authorizeUrl.searchParams.get('redirect_uri')
     const badRedirect = exchanges.filter((r) => r.params.redirect_uri !== sentRedirect)
     t.report('token-redirect-uri', badRedirect.length === 0, `redirect_uri=${sentRedirect}`, badRedirect.length ? `redirect_uri=${badRedirect[0]!.params.redirect_uri ?? '(absent)'}` : 'identical', badRedirect.length ? badRedirect : undefined)
+
+    if (appliesTo('pkce-verifier', t.profile)) {
+      const challenge = login.authorizeUrl.searchParams.get('code_challenge')
+      const wrong = exchanges.filter((r) => !r.params.code_verifier || challenge === null || s256(r.params.code_verifier) !== challenge)
+      t.report(
+        'pkce-verifier',
+        wrong.length === 0,
+        `code_verifier whose S256 is the login's code_challenge (${challenge ?? 'none was sent'})`,
+        wrong.length ? `code_verifier=${wrong[0]!.params.code_verifier ?? '(absent)'}` : 'as expected',
+        wrong.length ? wrong : undefined,
+      )
+    }
 
     const authProblems = exchanges.map((r) => clientAuthProblem(t, r) ?? refusedClientAuth(r)).filter((p): p is string => p !== null)
     t.report('token-client-auth', authProblems.length === 0, `client authentication by ${t.profile.clientAuth.join(' or ')}, secret never in the URL`, authProblems[0] ?? 'as expected', exchanges)
@@ -170,6 +197,31 @@ const stateValidation: Scenario = {
       'a tampered state',
     )
     await judge('state-missing-rejected', (u) => u.searchParams.delete('state'), 'no state')
+  },
+}
+
+/**
+ * 3b. RFC 9207: callbacks whose `iss` is another issuer's (a mix-up attack) or missing, from a
+ * provider whose metadata says it always sends one.
+ */
+const issValidation: Scenario = {
+  id: 'iss-validation',
+  title: 'iss tampered or missing',
+  checks: ['iss-mismatch-rejected', 'iss-missing-rejected'],
+  appliesTo: (p) => p.iss === true,
+  async run(t) {
+    const judge = async (check: CheckId, alter: (u: URL) => void, what: string) => {
+      const { redirect } = await t.authorizeAndConsent('allow')
+      if (!redirect.searchParams.has('iss')) throw new PreconditionFailed(`the provider's redirect carries no iss: ${redirect.href}`)
+      alter(redirect)
+      const mark = t.mark()
+      const answer = await t.client.callback(redirect.href)
+      const exchanges = t.exchanges(await t.since(mark))
+      t.report(check, !is2xx(answer.status) && exchanges.length === 0, `/callback with ${what}: non-2xx, no token request`, `${answerLine('GET /callback', answer)}; token requests: ${exchanges.length}`, exchanges)
+    }
+    // Another authorization server's issuer, as a mix-up attacker's would be (RFC 9700 §4.4.2).
+    await judge('iss-mismatch-rejected', (u) => u.searchParams.set('iss', 'https://attacker.example'), 'iss=https://attacker.example')
+    await judge('iss-missing-rejected', (u) => u.searchParams.delete('iss'), 'no iss')
   },
 }
 
@@ -438,10 +490,10 @@ const transientFailure: Scenario = {
   },
 }
 
-export const SCENARIOS: readonly Scenario[] = [authorizationRequest, happyPath, stateValidation, userDenies, codeExpired, accessExpired, rotation, longSession, revokedGrant, outOfBand, transientFailure]
+export const SCENARIOS: readonly Scenario[] = [authorizationRequest, happyPath, stateValidation, issValidation, userDenies, codeExpired, accessExpired, rotation, longSession, revokedGrant, outOfBand, transientFailure]
 
 /** Checks judged over every scenario's whole request log (10. single-use codes, and the like). */
-export const CROSS_CUTTING: readonly CheckId[] = ['code-single-use', 'bearer-header', 'no-secret-in-url']
+export const CROSS_CUTTING: readonly CheckId[] = ['code-single-use', 'bearer-header', 'no-secret-in-url', 'metadata-endpoints']
 
 /** Cross-cutting findings over one scenario's complete log. */
 export function judgeWholeLog(t: ScenarioRun, all: ParsedRequest[]): void {
@@ -459,4 +511,16 @@ export function judgeWholeLog(t: ScenarioRun, all: ParsedRequest[]): void {
   }
   const leaking = all.filter((r) => r.raw.url.includes(t.config.clientSecret))
   t.report('no-secret-in-url', leaking.length === 0, 'the client secret in no request URL', leaking.length ? 'the secret appears in a URL' : 'not present', leaking.length ? leaking : undefined)
+  if (appliesTo('metadata-endpoints', t.profile)) {
+    // What the metadata names (endpoints' paths below the base, and the document itself) and the resource.
+    const named = new Set(Object.values(t.fakes.definition(t.provider).endpoints))
+    const elsewhere = all.filter((r) => !named.has(r.raw.path))
+    t.report(
+      'metadata-endpoints',
+      elsewhere.length === 0,
+      `requests only to the metadata's endpoints: ${[...named].join(', ')}`,
+      elsewhere.length ? `${elsewhere[0]!.raw.method} ${elsewhere[0]!.raw.path} → ${elsewhere[0]!.raw.status}` : 'as expected',
+      elsewhere.length ? elsewhere : undefined,
+    )
+  }
 }

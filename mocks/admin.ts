@@ -3,13 +3,14 @@
  * calls in-process. Bad input → 400 `{"error":"…"}` naming the field.
  */
 import { z } from 'zod'
-import { CONTROL_ENDPOINTS, PROVIDER_IDS } from './engine/controls.ts'
+import { CONTROL_ENDPOINTS } from './engine/controls.ts'
 import { json } from './engine/http.ts'
 import { mediaType } from './engine/params.ts'
 import { type Fakes, OptionsError } from './fakes.ts'
 import type { ProviderId } from './engine/controls.ts'
 
-const provider = z.enum(PROVIDER_IDS)
+/** A built-in or user-defined provider's id; whether it runs is the fakes' answer ("provider … is not running" → 400). */
+const provider = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a provider id (calcom, bookingsync, zapier, oauth2, or a declared one)')
 const clientId = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 printable ASCII characters')
 const absoluteUri = z
   .string()
@@ -135,6 +136,7 @@ export function createAdminApp(fakes: Fakes, prefix = '/__admin') {
       if (method !== 'GET') return json({ error: 'method: use GET' }, 405)
       const query = requestsQuery.safeParse(Object.fromEntries(url.searchParams))
       if (!query.success) return badRequest(describe(query.error))
+      if (query.data.provider !== undefined && !fakes.providers.includes(query.data.provider)) return badRequest(`provider: "${query.data.provider}" is not running`)
       const ndjson = (request.headers.get('accept') ?? '').includes('application/x-ndjson') || query.data.format === 'ndjson'
       return streamEntries(fakes, query.data, ndjson)
     }

@@ -11,11 +11,17 @@ import {
 } from './engine/controls.ts'
 import type { RequestLogLimits } from './engine/log.ts'
 import { type ProviderApp, type ProviderDefinition, type ProviderRuntime, createProviderApp, createRuntime } from './engine/provider.ts'
-import { PROVIDERS, type ProviderOptions } from './providers/index.ts'
+import { type CustomProviderSpec, CustomProviderError, defineCustomProviders } from './providers/custom.ts'
+import { type OptionsOf, PROVIDERS, type ProviderOptions } from './providers/index.ts'
 
 export interface FakesOptions {
-  /** Which providers to run (default: all). */
+  /** Which providers to run (default: every built-in one and every one in `customProviders`). */
   providers?: readonly ProviderId[]
+  /**
+   * User-defined providers (docs/providers/custom.md): each is the generic OAuth 2.0 provider with
+   * the declared values, served on its declared hosts in-process and under `/<id>` standalone.
+   */
+  customProviders?: readonly CustomProviderSpec[]
   /** An injected clock (default: real time, movable with `advanceClock`). */
   clock?: Clock
   /**
@@ -35,7 +41,7 @@ export interface FakesOptions {
   /** With `mount: 'prefixes'`: a path before `/<id>` (`/t/job-42` for a tenant). */
   pathPrefix?: string
   /** Per-provider behaviour options (profiles), all off by default; validated, unknown keys refused. */
-  options?: { [P in keyof ProviderOptions]?: Partial<ProviderOptions[P]> }
+  options?: { [P in keyof ProviderOptions]?: Partial<ProviderOptions[P]> } & { [id: string]: object | undefined }
   /** Bounds of the request log (default 10,000 entries, 64 MiB). */
   logLimits?: RequestLogLimits
   /**
@@ -107,12 +113,12 @@ export interface Fakes {
   /** The request log itself: paging (`list({ after, limit })`), streaming, subscriptions. */
   readonly log: RequestLog
   /** A provider's effective options. */
-  options<P extends ProviderId>(provider: P): ProviderOptions[P]
+  options<P extends ProviderId>(provider: P): OptionsOf<P>
   /**
    * Changes some of a provider's options at run time (validated; unknown keys refused) and
    * returns the effective options. Issued codes and tokens stay as they are.
    */
-  setOptions<P extends ProviderId>(provider: P, options: Partial<ProviderOptions[P]>): ProviderOptions[P]
+  setOptions<P extends ProviderId>(provider: P, options: Partial<OptionsOf<P>>): OptionsOf<P>
   reset(): void
   /**
    * Called after each change made through these controls (a client registered, a consent mode,
@@ -143,7 +149,16 @@ export function createFakes(options: FakesOptions = {}): Fakes {
   const log = new RequestLog(options.logLimits)
   const faults = new Faults()
   const consentModes = new Map<ProviderId, ConsentMode>()
-  const ids = options.providers ?? PROVIDER_IDS.filter((id) => PROVIDERS[id])
+  // The registry of this call: the built-in providers and the declared ones.
+  const registry = new Map<ProviderId, ProviderDefinition>(PROVIDER_IDS.map((id) => [id, PROVIDERS[id] as unknown as ProviderDefinition]))
+  let custom: ProviderDefinition[]
+  try {
+    custom = defineCustomProviders(options.customProviders ?? []) as unknown as ProviderDefinition[]
+  } catch (error) {
+    throw error instanceof CustomProviderError ? new OptionsError(error.message) : error
+  }
+  for (const def of custom) registry.set(def.id, def)
+  const ids: readonly ProviderId[] = options.providers ?? [...registry.keys()]
   const services = {
     clock,
     clients,
@@ -156,7 +171,7 @@ export function createFakes(options: FakesOptions = {}): Fakes {
   const entries = new Map<ProviderId, { def: ProviderDefinition; rt: ProviderRuntime; app: ProviderApp; bases: Record<string, string> }>()
   for (const id of ids) {
     // The registry's definitions differ in their Data/Options types; here they are handled alike.
-    const def = PROVIDERS[id] as unknown as ProviderDefinition | undefined
+    const def = registry.get(id)
     if (!def) throw new Error(`unknown provider "${id}"`)
     const extra = options.fixtures?.[id]
     const users = parseUsers(def, id, extra?.users ?? [])
@@ -251,13 +266,13 @@ export function createFakes(options: FakesOptions = {}): Fakes {
     },
     requests: (p) => log.list(p),
     log,
-    options: (p) => entry(p).rt.options as ProviderOptions[typeof p],
+    options: (p) => entry(p).rt.options as OptionsOf<typeof p>,
     setOptions(p, patch) {
       const e = entry(p)
       e.rt.options = parseOptions(e.def, p, { ...(e.rt.options as object), ...patch })
       e.app.reconfigure()
       emit({ kind: 'options', provider: p, options: e.rt.options })
-      return e.rt.options as ProviderOptions[typeof p]
+      return e.rt.options as OptionsOf<typeof p>
     },
     reset() {
       clock.reset()

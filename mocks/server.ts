@@ -12,7 +12,7 @@ import { hostname, networkInterfaces } from 'node:os'
 import { createAdminApp } from './admin.ts'
 import { createDashboardApp } from './dashboard/index.ts'
 import { type ConnectionInfo, type FetchHandler, type NodeServerLimits, listen } from './adapters/node-http.ts'
-import type { ProviderId } from './engine/controls.ts'
+import type { BuiltinProviderId, ProviderId } from './engine/controls.ts'
 import { z } from 'zod'
 import { html, json, page } from './engine/http.ts'
 import { htmlDocument } from './engine/pages.ts'
@@ -76,11 +76,14 @@ export function describeProvider(fakes: Fakes, provider: ProviderId) {
 }
 
 /** What the index page's "try it" links ask for, in each provider's own scope separator. */
-const TRY_SCOPES: Record<ProviderId, string> = {
+const TRY_SCOPES: Record<BuiltinProviderId, string> = {
   calcom: 'READ_BOOKING,READ_PROFILE',
   bookingsync: 'public rentals_read bookings_read',
   zapier: 'profile zap',
+  oauth2: 'profile email',
 }
+/** A user-defined provider's "try it" asks for no scope: its declared defaults (RFC 6749 §3.3). */
+const tryScope = (id: ProviderId): string | undefined => TRY_SCOPES[id as BuiltinProviderId]
 const OOB = 'urn:ietf:wg:oauth:2.0:oob'
 
 type Described = ReturnType<typeof describeProvider>
@@ -91,7 +94,8 @@ export function tryItUrl(p: Described, redirectUri?: string): string | undefined
   const uri = redirectUri ?? p.demoClient.redirectUris.find((u) => /^https?:\/\//i.test(u))
   if (!authorize || !uri) return undefined
   const url = new URL(authorize)
-  url.search = new URLSearchParams({ client_id: p.demoClient.clientId, redirect_uri: uri, response_type: 'code', scope: TRY_SCOPES[p.id], state: `try-${p.id}` }).toString()
+  const scope = tryScope(p.id)
+  url.search = new URLSearchParams({ client_id: p.demoClient.clientId, redirect_uri: uri, response_type: 'code', ...(scope !== undefined ? { scope } : {}), state: `try-${p.id}` }).toString()
   return url.toString()
 }
 
@@ -112,13 +116,13 @@ code{font:.85em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:
 .hint{font-size:.8rem;color:#6b7280;margin:.5rem 0 0}
 footer{color:#6b7280;font-size:.8rem;padding:0 1.5rem 2rem;max-width:64rem;margin:0 auto}`
 
-const COLORS: Record<ProviderId, string> = { calcom: '#111827', bookingsync: '#1f8dd6', zapier: '#FF4F00' }
+const COLORS: Record<BuiltinProviderId, string> = { calcom: '#111827', bookingsync: '#1f8dd6', zapier: '#FF4F00', oauth2: '#4f46e5' }
 
 function indexPage(providers: Described[], origin: string): string {
   const sections = providers.map((p) => {
     const tryIt = tryItUrl(p)
     const oob = p.demoClient.redirectUris.includes(OOB) ? tryItUrl(p, OOB) : undefined
-    return page`<section id="${p.id}" style="--c:${COLORS[p.id]}">
+    return page`<section id="${p.id}" style="--c:${COLORS[p.id as BuiltinProviderId] ?? '#374151'}">
 <div class="head"><h2>${p.name} <small>${p.baseUrl}</small></h2>
 <div class="try">${tryIt ? page`<a class="btn" id="try-${p.id}" href="${tryIt}">Try it: sign in with ${p.name}</a>` : ''}${oob ? page`<a class="btn alt" id="try-${p.id}-oob" href="${oob}">Try out-of-band</a>` : ''}</div></div>
 <h3>Demo client</h3>
@@ -126,7 +130,7 @@ function indexPage(providers: Described[], origin: string): string {
 <tr><th>client_id</th><td><code>${p.demoClient.clientId}</code></td></tr>
 <tr><th>client_secret</th><td><code>${p.demoClient.clientSecret}</code></td></tr>
 <tr><th>redirect URIs</th><td>${p.demoClient.redirectUris.map((u, i) => page`${i ? ', ' : ''}<code>${u}</code>`)}</td></tr>
-<tr><th>scope (try it)</th><td><code>${TRY_SCOPES[p.id]}</code></td></tr>
+<tr><th>scope (try it)</th><td><code>${tryScope(p.id) ?? '(the defaults)'}</code></td></tr>
 </table>
 <h3>Endpoints</h3>
 <table>${Object.entries(p.endpoints).map(([k, v]) => page`<tr><th>${k}</th><td><code>${v}</code></td></tr>`)}</table>
@@ -263,12 +267,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       // DNS rebinding and Host-based tricks: only names of this server are answered.
       return isAdmin(path) || /^\/t\/[^/]+\/__admin(\/|$)/.test(path) ? refuse(403, `host: ${hostHeader ?? '(none)'} is not a name of this server`) : refuse(421, `host: ${hostHeader ?? '(none)'} is not a name of this server`)
     }
-    const tenantMatch = /^\/t\/([^/]+)(\/.*)?$/.exec(path)
+    // A tenant's path, or (RFC 8414 §3.1) a well-known document inserted before a tenant's provider path.
+    const tenantMatch = /^(\/\.well-known\/[^/]+)?\/t\/([^/]+)(\/.*)?$/.exec(path)
     if (tenantMatch) {
-      const name = tenantMatch[1]!
-      const rest = tenantMatch[2] ?? '/'
+      const name = tenantMatch[2]!
+      const rest = tenantMatch[3] ?? '/'
+      // The control API is never reached through a well-known path.
+      const admin = tenantMatch[1] === undefined && isAdmin(rest)
       if (!TENANT_NAME.test(name)) return refuse(400, 'tenant: must be 1-64 characters of A-Z a-z 0-9 . _ -')
-      if (isAdmin(rest)) {
+      if (admin) {
         const denied = adminGuard(request, connection)
         if (denied) return denied
         if (rest === '/__admin/reset' && request.method === 'POST') {
@@ -283,7 +290,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         if (error instanceof TenantLimitError) return refuse(503, error.message)
         throw error
       }
-      if (isAdmin(rest)) return adminOrDashboard(tenantFakes, `${base}/t/${name}/__admin`, name, request)
+      if (admin) return adminOrDashboard(tenantFakes, `${base}/t/${name}/__admin`, name, request)
       return (await tenantFakes.fetch(request)) ?? refuse(404, 'not found')
     }
     const served = await fakes.fetch(request)

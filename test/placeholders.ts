@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto'
 import { calcomUsers } from '../fixtures/calcom.ts'
-import type { ProviderId } from '../mocks/engine/controls.ts'
+import type { BuiltinProviderId, ProviderId } from '../mocks/engine/controls.ts'
 import type { Fakes } from '../mocks/fakes.ts'
 import type { Placeholders } from './docs-tables.ts'
 
@@ -37,7 +37,7 @@ interface ProviderRecipe {
 const hex = (seed: string) => createHash('sha256').update(seed).digest('hex')
 const alnum = (seed: string, n: number) => createHash('sha512').update(seed).digest('base64').replace(/[^A-Za-z0-9]/g, '').padEnd(n, 'x').slice(0, n)
 
-const RECIPES: Record<ProviderId, ProviderRecipe> = {
+const RECIPES: Record<BuiltinProviderId, ProviderRecipe> = {
   calcom: {
     authorize: { scope: 'READ_BOOKING,READ_PROFILE', state: 'xyz' },
     authorizePath: '/auth/oauth2/authorize',
@@ -80,17 +80,36 @@ const RECIPES: Record<ProviderId, ProviderRecipe> = {
       return (await fakes.fetch(new Request(`${fakes.bases('zapier').auth}/oauth/token/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` }, body })))!
     },
   },
+  oauth2: {
+    authorize: { scope: 'profile email', response_type: 'code', state: 'xyz' },
+    authorizePath: '/authorize',
+    tokenPath: '/token',
+    clientAuth: 'basic',
+    other: { clientId: 'other-client', clientSecret: 'other-client-secret-0123456789abcdef' },
+    sole: { clientId: 'sole-uri-client', clientSecret: 'sole-uri-client-secret-0123456789abcdef', redirectUri: 'https://app.example/oauth/callback' },
+    async refresh(fakes, get) {
+      const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: await get('refresh_token') })
+      const basic = Buffer.from(`${await get('client_id')}:${await get('client_secret')}`).toString('base64')
+      return (await fakes.fetch(new Request(`${fakes.bases('oauth2').main}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` }, body })))!
+    },
+  },
+}
+
+function recipeOf(provider: ProviderId): ProviderRecipe {
+  const recipe = RECIPES[provider as BuiltinProviderId]
+  if (!recipe) throw new Error(`no placeholder recipe for provider "${provider}"`)
+  return recipe
 }
 
 /** The calcom oauth-service era wants new-style scopes from a legacy client (index 027e9710). */
 function authorizeParams(provider: ProviderId, fakes: Fakes): Record<string, string> {
-  const params = { ...RECIPES[provider].authorize }
+  const params = { ...recipeOf(provider).authorize }
   if (provider === 'calcom' && (fakes.options('calcom') as { era: string }).era === 'oauth-service') params.scope = 'PROFILE_READ,BOOKING_READ'
   return params
 }
 
 export function placeholdersFor(provider: ProviderId): Placeholders {
-  const recipe = RECIPES[provider]
+  const recipe = recipeOf(provider)
   return async function make(name, fakes): Promise<string> {
     const cache = ((fakes as Fakes & { __placeholders?: Map<string, Promise<string>> }).__placeholders ??= new Map())
     const get = (n: string) => {
@@ -103,6 +122,11 @@ export function placeholdersFor(provider: ProviderId): Placeholders {
     const base = (host?: string) => (host ? bases[host]! : Object.values(bases)[0]!)
     const otherRegistered = () => fakes.registerClient({ provider, clientId: recipe.other.clientId, clientSecret: recipe.other.clientSecret, redirectUris: demo.redirectUris, name: 'Other App' })
     const soleRegistered = () => fakes.registerClient({ provider, clientId: recipe.sole.clientId, clientSecret: recipe.sole.clientSecret, redirectUris: [recipe.sole.redirectUri], name: 'Sole URI App' })
+    const publicClient = () => {
+      const found = fakes.clients(provider).find((c) => c.public === true)
+      if (!found) throw new Error(`${provider} has no public client`)
+      return found
+    }
     /** A code through the real authorize endpoint, consent `allow`; an `extra` value `null` leaves that parameter out. */
     const codeFor = async (clientId: string, extra: Record<string, string | null> = {}) => {
       fakes.setConsent(provider, 'allow')
@@ -144,6 +168,13 @@ export function placeholdersFor(provider: ProviderId): Placeholders {
         return codeFor(demo.clientId, { code_challenge: CODE_VERIFIER, code_challenge_method: 'plain' })
       case 'pkce_code_without_method':
         return codeFor(demo.clientId, { code_challenge: CODE_VERIFIER })
+      case 'public_client_id':
+        // The provider's registered public client (RFC 6749 §2.1), e.g. the generic provider's native app.
+        return publicClient().clientId
+      case 'public_redirect_uri':
+        return publicClient().redirectUris[0]!
+      case 'public_pkce_code':
+        return codeFor(publicClient().clientId, { redirect_uri: publicClient().redirectUris[0]!, code_challenge: CODE_CHALLENGE, code_challenge_method: 'S256' })
       case 'code_without_scope':
         return codeFor(demo.clientId, { scope: null })
       case 'code_verifier':

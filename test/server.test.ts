@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bookingsyncDemoClient } from '../fixtures/bookingsync.ts'
 import { calcomDemoClient } from '../fixtures/calcom.ts'
+import { oauth2DemoClient } from '../fixtures/oauth2.ts'
 import { zapierDemoClient } from '../fixtures/zapier.ts'
 import { type RunningServer, startServer } from '../mocks/server.ts'
 import { bundledCli } from './cli-bundle.ts'
@@ -70,6 +71,7 @@ describe('oauth-fakes serve', () => {
       expect(lines[0]).toMatch(new RegExp(`^Cal\\.com\\s+${url}/calcom\\s+client_id=${calcomDemoClient.clientId} client_secret=${calcomDemoClient.clientSecret} redirect_uri=`))
       expect(lines[1]).toMatch(new RegExp(`^BookingSync\\s+${url}/bookingsync\\s+client_id=${bookingsyncDemoClient.clientId} client_secret=${bookingsyncDemoClient.clientSecret}`))
       expect(lines[2]).toMatch(new RegExp(`^Zapier\\s+${url}/zapier\\s+client_id=${zapierDemoClient.clientId} client_secret=${zapierDemoClient.clientSecret}`))
+      expect(lines[3]).toMatch(new RegExp(`^OAuth 2\\.0\\s+${url}/oauth2\\s+client_id=${oauth2DemoClient.clientId} client_secret=${oauth2DemoClient.clientSecret}`))
       expect((await fetch(`${url}/calcom/v2/me`)).status).toBe(401)
       child.kill(signal)
       expect(await exited(child)).toBe(0)
@@ -203,7 +205,7 @@ describe('the standalone server', () => {
   it('lists providers, endpoints and demo clients at / as JSON and as HTML', async () => {
     const res = await fetch(`${server.url}/`, { headers: { accept: 'application/json' } })
     const index = (await res.json()) as { providers: Array<{ id: string; baseUrl: string; endpoints: Record<string, string>; demoClient: { clientId: string } }> }
-    expect(index.providers.map((p) => p.id)).toEqual(['calcom', 'bookingsync', 'zapier'])
+    expect(index.providers.map((p) => p.id)).toEqual(['calcom', 'bookingsync', 'zapier', 'oauth2'])
     expect(index.providers[0]!.endpoints.v2Token).toBe(`${server.url}/calcom/v2/auth/oauth2/token`)
     const html = await (await fetch(`${server.url}/`)).text()
     expect(html).toContain(calcomDemoClient.clientId)

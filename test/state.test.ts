@@ -34,13 +34,13 @@ async function describeServer(base: string): Promise<Described[]> {
   return index.providers
 }
 
-const SCOPE: Record<ProviderId, string> = { calcom: 'READ_BOOKING', bookingsync: 'public', zapier: 'profile' }
+const SCOPE: Record<string, string> = { calcom: 'READ_BOOKING', bookingsync: 'public', zapier: 'profile', oauth2: 'profile' }
 
 /** Authorization code → tokens with consent mode `allow` (BookingSync and Zapier: one client secret in the body). */
 async function obtainTokens(p: Described, client = p.demoClient): Promise<{ access: string; refresh: string }> {
   const redirectUri = client.redirectUris.find((u) => u.startsWith('http'))!
   const authorize = new URL(p.endpoints.authorize!)
-  for (const [k, v] of Object.entries({ response_type: 'code', client_id: client.clientId, redirect_uri: redirectUri, state: 's', scope: SCOPE[p.id] })) authorize.searchParams.set(k, v)
+  for (const [k, v] of Object.entries({ response_type: 'code', client_id: client.clientId, redirect_uri: redirectUri, state: 's', scope: SCOPE[p.id]! })) authorize.searchParams.set(k, v)
   const consent = await fetch(authorize, { redirect: 'manual' })
   const location = consent.headers.get('location')
   if (consent.status !== 302 || !location) throw new Error(`authorize: ${consent.status} ${await consent.text()}`)

@@ -36,6 +36,10 @@ export interface ClientConfig {
   clientSecret: string
   redirectUri: string
   scope: string
+  /** The issuer (RFC 8414), when the provider serves metadata: `OAUTH_ISSUER`. */
+  issuer?: string
+  /** `S256` when the suite expects PKCE: `OAUTH_PKCE`. */
+  pkce?: 'S256'
   /**
    * The client's clock: how far the suite has moved the fakes' clock (seconds ahead of real time),
    * and, for a process client, the environment that moves its clock too (./client-clock.ts).
@@ -56,6 +60,8 @@ export function configToEnv(config: ClientConfig, port: number): Record<string, 
     OAUTH_CLIENT_SECRET: config.clientSecret,
     OAUTH_REDIRECT_URI: config.redirectUri,
     OAUTH_SCOPE: config.scope,
+    ...(config.issuer !== undefined ? { OAUTH_ISSUER: config.issuer } : {}),
+    ...(config.pkce !== undefined ? { OAUTH_PKCE: config.pkce } : {}),
     ...config.clock?.env,
   }
 }

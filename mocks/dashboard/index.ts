@@ -19,7 +19,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
-import { CONTROL_ENDPOINTS, PROVIDER_IDS, type ProviderId } from '../engine/controls.ts'
+import { CONTROL_ENDPOINTS, type ProviderId } from '../engine/controls.ts'
 import { html } from '../engine/http.ts'
 import type { RecordedRequest } from '../engine/log.ts'
 import { mediaType } from '../engine/params.ts'
@@ -87,7 +87,8 @@ const SECURITY_HEADERS = (nonce: string | null) => ({
   'cache-control': 'no-store',
 })
 
-const provider = z.enum(PROVIDER_IDS)
+/** A built-in or user-defined provider's id (`providerOf` and the fakes check it is running). */
+const provider = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)
 const forms = {
   clock: z.object({ provider, seconds: z.coerce.number().finite().min(0).max(100 * 365 * 24 * 3600) }),
   consent: z.object({ provider, mode: z.enum(['ask', 'allow', 'deny']) }),

@@ -4,13 +4,14 @@
  * script fetches. Every value goes through `page`, which escapes it; the only script is
  * ./script.ts, allowed by the page's nonce.
  */
-import type { ProviderId } from '../engine/controls.ts'
+import type { BuiltinProviderId, ProviderId } from '../engine/controls.ts'
 import { CONTROL_ENDPOINTS } from '../engine/controls.ts'
 import { type RawHtml, page, raw } from '../engine/http.ts'
 import type { RecordedRequest } from '../engine/log.ts'
 import type { Fakes } from '../fakes.ts'
 import { bookingsyncProfile } from '../providers/bookingsync/profile.ts'
 import { calcomProfile } from '../providers/calcom/profile.ts'
+import { oauth2Profile } from '../providers/oauth2/profile.ts'
 import { zapierProfile } from '../providers/zapier/profile.ts'
 import type { TenantInfo } from '../tenants.ts'
 import { type InvolvedGrant, bodyParams, clockParts, formatDuration, involvedGrants } from '../ui/exchange.ts'
@@ -46,10 +47,11 @@ export interface MainView extends DashboardContext {
 }
 
 /** Lifetimes worth a clock button: moving past them expires codes or access tokens. */
-const LIFETIMES: Record<ProviderId, { code: number; access: number }> = {
+const LIFETIMES: Record<BuiltinProviderId, { code: number; access: number }> = {
   calcom: { code: calcomProfile.codeLifetimeSeconds, access: calcomProfile.accessLifetimeSeconds },
   bookingsync: { code: bookingsyncProfile.codeLifetimeSeconds, access: bookingsyncProfile.accessLifetimeSeconds },
   zapier: { code: zapierProfile.codeLifetimeSeconds, access: zapierProfile.accessLifetimeSeconds },
+  oauth2: { code: oauth2Profile.codeLifetimeSeconds, access: oauth2Profile.accessToken.lifetimeSeconds },
 }
 
 export const dashboardUrl = (prefix: string, provider?: ProviderId, extra: Record<string, string> = {}) => {
@@ -183,7 +185,8 @@ const hidden = (ctx: DashboardContext, provider: ProviderId) => page`<input type
 
 function controls(ctx: MainView): RawHtml {
   const p = ctx.provider
-  const life = LIFETIMES[p]
+  // A user-defined provider: the generic provider's lifetimes (its own are in its declaration).
+  const life = LIFETIMES[p as BuiltinProviderId] ?? LIFETIMES.oauth2
   const consent = ctx.fakes.consent(p)
   const title = ctx.fakes.definition(p).title
   const clients = ctx.fakes.clients(p)

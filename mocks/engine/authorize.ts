@@ -134,6 +134,8 @@ export interface AuthorizeProfile<Data> {
   redirectUriFrom?: 'request' | 'registered'
   codeLifetimeSeconds: number
   newCode(): string
+  /** Give each code a grant id (`CodeEntry.grantId`) its tokens inherit (the generic provider revokes grants whole). */
+  trackGrants?: boolean
   /** Out-of-band redirect URI and where the browser is sent to read the code. */
   oob?: {
     redirectUri: string
@@ -314,7 +316,7 @@ export async function handleAuthorizationRequest<Data>(
       if (isOob() && grant.oobLocation) return redirect(grant.oobLocation(ctx.base, issued.token))
       return redirect(withFragment(theRedirect, grant.fragment(issued, state)))
     }
-    const code = issueAuthorizationCode(rt, profile, theClient, theRedirect, scopes, subject, challenge)
+    const code = issueAuthorizationCode(rt, profile, theClient, theRedirect, scopes, subject, challenge, profile.redirectUriDefault === 'sole-registered' && str('redirect_uri') === undefined)
     if (isOob()) return redirect(profile.oob!.location(ctx.base, code))
     if (str('response_mode') === 'fragment' && profile.responseModes?.includes('fragment')) return redirect(withFragment(theRedirect, { code, state }))
     return redirect(profile.codeRedirect ? profile.codeRedirect(theRedirect, code, state) : withParams(theRedirect, { code, state }))
@@ -378,12 +380,13 @@ function withFragment(uri: string, params: Record<string, string | undefined>): 
  */
 export function issueAuthorizationCode(
   rt: ProviderRuntime<unknown, unknown>,
-  profile: { codeLifetimeSeconds: number; newCode(): string },
+  profile: { codeLifetimeSeconds: number; newCode(): string; trackGrants?: boolean },
   client: Client,
   redirectUri: string,
   scopes: string[],
   subject: GrantSubject,
   pkce?: PkceChallenge,
+  redirectUriOmitted = false,
 ): string {
   const now = rt.clock.now()
   const code = profile.newCode()
@@ -396,6 +399,8 @@ export function issueAuthorizationCode(
     expiresAt: now + profile.codeLifetimeSeconds * 1000,
     revokedAt: null,
     ...(pkce ? { codeChallenge: pkce.codeChallenge, codeChallengeMethod: pkce.codeChallengeMethod } : {}),
+    ...(profile.trackGrants ? { grantId: randomBytes(12).toString('base64url') } : {}),
+    ...(redirectUriOmitted ? { redirectUriOmitted: true as const } : {}),
   }
   rt.codes.set(code, entry, now)
   return code

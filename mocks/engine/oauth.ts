@@ -131,7 +131,7 @@ export interface IssuedTokens {
 export function issueTokens(
   rt: ProviderRuntime<unknown, unknown>,
   formats: TokenFormats,
-  grant: { clientId: string; subject: GrantSubject; scopes: string[]; grantType: GrantType; withRefresh: boolean },
+  grant: { clientId: string; subject: GrantSubject; scopes: string[]; grantType: GrantType; withRefresh: boolean; grantId?: string | null },
 ): IssuedTokens {
   const now = rt.clock.now()
   // Written out rather than spread: one object shape for every entry keeps the stores fast.
@@ -149,6 +149,7 @@ export function issueTokens(
     pair,
     firstUsedAt: null,
     revokeOnFirstUse: [],
+    grantId: grant.grantId ?? null,
   })
   const accessEntry = entry('access', now + formats.accessLifetimeSeconds * 1000, null)
   const access = formats.newAccessToken(accessEntry)
@@ -178,8 +179,11 @@ export function issueTokens(
  * `on-use`: when the new access token is first used (Doorkeeper's `refresh_token_revoked_on_use`).
  * `subject`: every earlier refresh token of the same client and subject (user, team, account) is
  * revoked at once, not only the one presented; access tokens live on until they expire.
+ * `refresh-only`: the presented refresh token is revoked at once; access tokens live on.
+ * `none`: no new refresh token (RFC 6749 §6 "MAY issue a new refresh token"): the presented one
+ * stays valid, and the answer carries none.
  */
-export type RotationMode = 'immediate' | 'on-use' | 'subject'
+export type RotationMode = 'immediate' | 'on-use' | 'subject' | 'refresh-only' | 'none'
 
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): a new access AND refresh token, and the old ones
@@ -198,8 +202,14 @@ export function rotateRefreshToken(
     subject: { userId: old.entry.userId, teamId: old.entry.teamId, accountId: old.entry.accountId },
     scopes,
     grantType: 'refresh_token',
-    withRefresh: true,
+    withRefresh: mode !== 'none',
+    grantId: old.entry.grantId ?? null,
   })
+  if (mode === 'none') return issued
+  if (mode === 'refresh-only') {
+    rt.refreshTokens.revoke(old.token, rt.clock.now())
+    return issued
+  }
   if (mode === 'subject') {
     revokeRefreshTokensOf(rt, old.entry.clientId, old.entry, issued.refresh)
     return issued

@@ -24,6 +24,13 @@ export interface CodeEntry extends StoredGrant, GrantSubject {
   codeChallenge?: string
   /** RFC 7636 §4.3: how `code_verifier` is transformed into `codeChallenge`. */
   codeChallengeMethod?: PkceMethod
+  /**
+   * The authorization grant (RFC 6749 §1.3) the code starts, when the provider tracks grants
+   * (`AuthorizeProfile.trackGrants`): every token exchanged for it, and refreshed from those, carries it.
+   */
+  grantId?: string
+  /** The authorization request had no `redirect_uri` (the client's only registered one was used). */
+  redirectUriOmitted?: true
 }
 
 /** RFC 7636 §4.2 transforms: `S256` = BASE64URL(SHA256(verifier)), `plain` = the verifier itself. */
@@ -47,6 +54,8 @@ export interface TokenEntry extends StoredGrant, GrantSubject {
    * is first used, then are revoked.
    */
   revokeOnFirstUse: string[]
+  /** The authorization grant the token descends from (its code's `grantId`); `null` where untracked. */
+  grantId?: string | null
 }
 
 /** The per-provider state and shared services a provider's routes work with. */
@@ -136,6 +145,13 @@ export interface ProviderDefinition<Data = unknown, Options = unknown> {
   optionsSchema: z.ZodType<Options>
   /** Endpoint paths for the index page and the conformance suite, relative to the base. */
   endpoints: Readonly<Record<string, string>>
+  /**
+   * Well-known paths also served at the origin root, before a base that has a path: RFC 8414 §3.1
+   * inserts `/.well-known/oauth-authorization-server` between the host and the issuer's path
+   * (`https://h/.well-known/oauth-authorization-server/oauth2` for the issuer `https://h/oauth2`).
+   * The route is the one declared at `<base><rootPath>`.
+   */
+  rootPaths?: readonly string[]
   /** The provider's default error shape. */
   renderError(error: ProviderError, ctx: RequestContext): Response
   /** The error an injected fault answers with (docs/server.md, faults: "the provider's error shape"). */
@@ -218,10 +234,15 @@ export function createProviderApp<Data, Options>(
   // One standalone prefix for several hosts (Zapier) means every host's paths live under it.
   const distinctHosts = new Set(hostEntries.map((h) => `${h.origin}${h.prefix}`)).size > 1
 
+  const rootPaths = def.rootPaths ?? []
   function matchBase(url: URL): { host: string; path: string; base: string } | undefined {
     for (const h of hostEntries) {
       if (h.absolute && url.origin !== h.origin) continue
-      if (h.prefix && url.pathname !== h.prefix && !url.pathname.startsWith(`${h.prefix}/`)) continue
+      if (h.prefix && url.pathname !== h.prefix && !url.pathname.startsWith(`${h.prefix}/`)) {
+        const root = rootPaths.find((p) => url.pathname === `${p}${h.prefix}`)
+        if (root) return { host: h.key, path: root, base: `${url.origin}${h.prefix}` }
+        continue
+      }
       return { host: h.key, path: url.pathname.slice(h.prefix.length) || '/', base: `${url.origin}${h.prefix}` }
     }
     return undefined

@@ -107,8 +107,12 @@ export interface TokenEndpointProfile {
       codeUse: 'on-lookup' | 'on-success'
       /** The error of a `redirect_uri` other than the code's: Doorkeeper `invalid_grant`, oauthlib `invalid_request`. */
       redirectUriMismatch: 'invalid_grant' | 'invalid_request'
-      /** Without `redirect_uri`: refuse, or take the client's only registered one (DOT). */
-      redirectUriDefault?: 'none' | 'sole-registered'
+      /**
+       * Without `redirect_uri`: refuse, take the client's only registered one (DOT), or (RFC 6749
+       * §4.1.3 "REQUIRED, if the redirect_uri parameter was included in the authorization request")
+       * take the code's own when its authorization request had none (`if-omitted-at-authorize`).
+       */
+      redirectUriDefault?: 'none' | 'sole-registered' | 'if-omitted-at-authorize'
     }
     refresh_token?: { steps: readonly TokenStep[]; rotation: RotationMode }
     client_credentials?: { steps: readonly TokenStep[]; allowed: readonly string[]; defaults: readonly string[] }
@@ -204,6 +208,7 @@ export async function handleTokenRequest(rt: ProviderRuntime<unknown, unknown>, 
           if (registered.length !== 1) fail('invalid_request', 'redirect_uri_missing')
           uri = registered[0]!
         }
+        if (uri === null && codeGrant?.redirectUriDefault === 'if-omitted-at-authorize' && state.code.entry.redirectUriOmitted) uri = state.code.entry.redirectUri
         if (uri === null) fail('invalid_request', 'redirect_uri')
         if (uri !== state.code.entry.redirectUri) fail(codeGrant?.redirectUriMismatch ?? 'invalid_grant', 'redirect_uri_mismatch')
         state.redirectUri = uri
@@ -251,7 +256,7 @@ export async function handleTokenRequest(rt: ProviderRuntime<unknown, unknown>, 
     const clientId = state.client?.clientId ?? code.entry.clientId
     if (codeGrant?.codeUse === 'on-success') rt.codes.delete(code.value)
     const e = code.entry
-    issued = issueTokens(rt, profile.formats, { clientId, subject: { userId: e.userId, teamId: e.teamId, accountId: e.accountId }, scopes: e.scopes, grantType, withRefresh: profile.grants.refresh_token !== undefined })
+    issued = issueTokens(rt, profile.formats, { clientId, subject: { userId: e.userId, teamId: e.teamId, accountId: e.accountId }, scopes: e.scopes, grantType, withRefresh: profile.grants.refresh_token !== undefined, grantId: e.grantId ?? null })
   } else if (grantType === 'refresh_token') {
     const old = state.refresh ?? fail('invalid_grant')
     issued = rotateRefreshToken(rt, profile.formats, old, state.scopes ?? old.entry.scopes, profile.grants.refresh_token!.rotation)

@@ -4,7 +4,7 @@
  */
 
 /** Provider accent colours (the index page uses the same). */
-export const PROVIDER_COLORS: Record<string, string> = { calcom: '#111827', bookingsync: '#1f8dd6', zapier: '#ff4f00' }
+export const PROVIDER_COLORS: Record<string, string> = { calcom: '#111827', bookingsync: '#1f8dd6', zapier: '#ff4f00', oauth2: '#4f46e5' }
 
 export const BASE_CSS = `
 :root{--ink:#0f172a;--muted:#64748b;--line:#e2e8f0;--soft:#f8fafc;--bg:#f1f5f9;--card:#fff;--accent:#4f46e5;

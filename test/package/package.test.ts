@@ -97,7 +97,7 @@ export async function conform(): Promise<ConformanceReport> {
     const child = spawn('npx', ['--no-install', 'oauth-fakes', 'serve', '--port', '0'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] })
     const url = await controlUrl(child)
     const index = (await (await fetch(`${url}/`, { headers: { accept: 'application/json' } })).json()) as { providers: Array<{ id: string }> }
-    expect(index.providers.map((p) => p.id)).toEqual(['calcom', 'bookingsync', 'zapier'])
+    expect(index.providers.map((p) => p.id)).toEqual(['calcom', 'bookingsync', 'zapier', 'oauth2'])
     // npx passes SIGTERM to the shell it runs the bin with, which dies: the server notices that it
     // lost its parent and stops too (no orphan left listening).
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
