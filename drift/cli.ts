@@ -6,19 +6,19 @@
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
-import { PROVIDER_IDS, type ProviderId } from '../mocks/engine/controls.ts'
+import { DRIFT_PROVIDERS, type DriftProvider } from './probes.ts'
 import { CALCOM_ERAS } from '../mocks/providers/calcom/profile.ts'
 import { maskText } from './compare.ts'
 import { renderJson, renderTable } from './report.ts'
 import { DEFAULT_DELAY_MS, DEFAULT_TIMEOUT_MS, DriftNetworkError, DriftUsageError, type Fetch, definitionOf, runDrift } from './run.ts'
 
 /** Every host key any provider has (`--base-<key>`): cal.com `api`, Zapier `auth`, … */
-const HOST_KEYS = [...new Set(PROVIDER_IDS.flatMap((p) => Object.keys(definitionOf(p).hosts)))]
+const HOST_KEYS = [...new Set(DRIFT_PROVIDERS.flatMap((p) => Object.keys(definitionOf(p).hosts)))]
 
 /** Where the secrets may come from instead of the command line (a process list shows arguments). */
 export const SECRET_ENV = { clientSecret: 'OAUTH_FAKES_CLIENT_SECRET', token: 'OAUTH_FAKES_TOKEN' } as const
 
-const hostLines = PROVIDER_IDS.map((p) => {
+const hostLines = DRIFT_PROVIDERS.map((p) => {
   const [main, ...others] = Object.entries(definitionOf(p).hosts)
   return `                        ${p.padEnd(12)} --base ${main![1]}${others.map(([k, v]) => `  --base-${k} ${v}`).join('')}`
 }).join('\n')
@@ -69,7 +69,7 @@ export interface DriftCliDeps {
 const required = (name: string, hint = '') => z.string({ error: (issue) => (issue.input === undefined ? `is required${hint}` : `${name} must be a string`) }).min(1, 'must not be empty')
 
 const argsSchema = z.object({
-  provider: z.enum(PROVIDER_IDS, { error: (issue) => (issue.input === undefined ? 'is required' : `"${String(issue.input)}" is not a provider (${PROVIDER_IDS.join(', ')})`) }),
+  provider: z.enum(DRIFT_PROVIDERS, { error: (issue) => (issue.input === undefined ? 'is required' : `"${String(issue.input)}" is not a provider (${DRIFT_PROVIDERS.join(', ')})`) }),
   base: required('base'),
   'client-id': required('client-id'),
   'client-secret': required('client-secret', ` (or set ${SECRET_ENV.clientSecret})`),
@@ -89,7 +89,7 @@ const argsSchema = z.object({
 class UsageError extends Error {}
 
 /** A fake option's value: as given when the provider takes that, else as a number or boolean when that fits. */
-function optionValue(provider: ProviderId, key: string, raw: string): unknown {
+function optionValue(provider: DriftProvider, key: string, raw: string): unknown {
   const schema = definitionOf(provider).optionsSchema
   if (schema.safeParse({ [key]: raw }).success) return raw
   const coerced = raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw

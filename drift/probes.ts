@@ -11,7 +11,6 @@
  *   { id: 'token-empty-body', description: 'the token endpoint with an empty form body',
  *     request: forEach((c) => ({ ...c.at('token'), method: 'POST', form: {} })) },
  */
-import type { ProviderId } from '../mocks/engine/controls.ts'
 import { CALCOM_ERAS, type CalcomEraId, calcomEras } from '../mocks/providers/calcom/profile.ts'
 
 /** The parts of an answer a probe may compare (compare.ts). */
@@ -43,7 +42,7 @@ export type Role = 'authorize' | 'token' | 'refresh' | 'resource' | 'v2Token' | 
 
 /** What a request builder sees: one side's credentials (the real ones, or the fake's equivalents). */
 export interface ProbeContext {
-  provider: ProviderId
+  provider: DriftProvider
   clientId: string
   clientSecret: string
   /** `--redirect-uri`, or `BOGUS.redirectUri` when it was not given (probes that need it are skipped then). */
@@ -58,7 +57,7 @@ export interface Probe {
   id: string
   description: string
   needs?: readonly Need[]
-  request: Partial<Record<ProviderId, (c: ProbeContext) => ProbeRequest>>
+  request: Partial<Record<DriftProvider, (c: ProbeContext) => ProbeRequest>>
   /** What differences count (default: every aspect). */
   compare?: readonly Aspect[]
 }
@@ -78,12 +77,16 @@ export const BOGUS = {
   state: 'oauth-fakes-drift-state',
 } as const
 
+/** The providers with a real server to compare with (the generic `oauth2` and user-defined ones have none). */
+export const DRIFT_PROVIDERS = ['calcom', 'bookingsync', 'zapier'] as const
+export type DriftProvider = (typeof DRIFT_PROVIDERS)[number]
+
 /**
  * Which of `fakes.definition(p).endpoints` plays each role, on which host key. cal.com's token
  * and refresh are the `apps/web` routes every era has; API v2 (`v2Token`, `v2Me`, api.cal.com)
  * has probes of its own, since the real server's era is what the check is looking for.
  */
-export const ROLES: Record<ProviderId, Partial<Record<Role, { host: string; endpoint: string }>>> = {
+export const ROLES: Record<DriftProvider, Partial<Record<Role, { host: string; endpoint: string }>>> = {
   calcom: {
     authorize: { host: 'app', endpoint: 'authorize' },
     token: { host: 'app', endpoint: 'token' },
@@ -107,10 +110,10 @@ export const ROLES: Record<ProviderId, Partial<Record<Role, { host: string; endp
 }
 
 /** A scope each provider's authorize endpoint knows (only reached once client and redirect URI pass). */
-const SCOPE: Record<ProviderId, string> = { calcom: 'READ_PROFILE', bookingsync: 'public', zapier: 'profile' }
+const SCOPE: Record<DriftProvider, string> = { calcom: 'READ_PROFILE', bookingsync: 'public', zapier: 'profile' }
 
 /** The same builder for every provider. */
-export function forEach(build: (c: ProbeContext) => ProbeRequest): Record<ProviderId, (c: ProbeContext) => ProbeRequest> {
+export function forEach(build: (c: ProbeContext) => ProbeRequest): Record<DriftProvider, (c: ProbeContext) => ProbeRequest> {
   return { calcom: build, bookingsync: build, zapier: build }
 }
 
@@ -261,7 +264,7 @@ export interface FakeGrantRecipe {
   query: Record<string, string>
 }
 
-export function fakeGrantRecipe(provider: ProviderId, options: Readonly<Record<string, unknown>>): FakeGrantRecipe {
+export function fakeGrantRecipe(provider: DriftProvider, options: Readonly<Record<string, unknown>>): FakeGrantRecipe {
   if (provider === 'calcom') {
     const era = (CALCOM_ERAS as readonly unknown[]).includes(options.era) ? (options.era as CalcomEraId) : 'oauth-service'
     return { authorize: 'authorize', token: 'token', query: { scope: calcomEras[era].apiV2 ? 'PROFILE_READ,BOOKING_READ' : 'READ_PROFILE,READ_BOOKING', state: BOGUS.state } }

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
-import type { ProviderId } from '../mocks/engine/controls.ts'
+import type { DriftProvider } from './probes.ts'
 import { type Fakes, type FakesOptions, OptionsError, createFakes } from '../mocks/fakes.ts'
 import type { ProviderDefinition } from '../mocks/engine/provider.ts'
 import { PROVIDERS } from '../mocks/providers/index.ts'
@@ -29,7 +29,7 @@ export interface DriftCredentials {
 export type Fetch = (request: Request) => Promise<Response>
 
 export interface RunDriftOptions {
-  provider: ProviderId
+  provider: DriftProvider
   /** The real server's base URL for the provider's main host (cal.com `app`, Zapier `api`, BookingSync `www`). */
   base: string
   /**
@@ -64,7 +64,7 @@ export type ProbeOutcome =
   | { id: string; description: string; state: 'same' | 'differs'; request: ProbeRequestSummary; real: Observation; fake: Observation; differences: Difference[] }
 
 export interface DriftResult {
-  provider: ProviderId
+  provider: DriftProvider
   /** This tool's version (package.json). */
   version: string
   realBases: Record<string, string>
@@ -146,7 +146,7 @@ export function driftUserAgent(): string {
 // ---------------------------------------------------------------------------------------------
 
 /** A provider's definition without starting a fake (the registry's entries differ in their Data/Options types; here they are handled alike, as in mocks/fakes.ts). */
-export function definitionOf(provider: ProviderId): ProviderDefinition {
+export function definitionOf(provider: DriftProvider): ProviderDefinition {
   return PROVIDERS[provider] as unknown as ProviderDefinition
 }
 
@@ -170,7 +170,7 @@ function parseBase(name: string, value: string): string {
 }
 
 /** The real server's base per host key (see `RunDriftOptions.bases`). */
-export function resolveRealBases(provider: ProviderId, base: string, others: Readonly<Record<string, string>> = {}): Record<string, string> {
+export function resolveRealBases(provider: DriftProvider, base: string, others: Readonly<Record<string, string>> = {}): Record<string, string> {
   const hosts = definitionOf(provider).hosts
   const keys = Object.keys(hosts)
   const main = keys[0]!
@@ -258,7 +258,7 @@ function networkReason(error: unknown, timeoutMs: number): string {
 // The fake side
 // ---------------------------------------------------------------------------------------------
 
-function createFakeSide(provider: ProviderId, fakeOptions: Readonly<Record<string, unknown>>, credentials: DriftCredentials): Fakes {
+function createFakeSide(provider: DriftProvider, fakeOptions: Readonly<Record<string, unknown>>, credentials: DriftCredentials): Fakes {
   let fakes: Fakes
   try {
     // The options are validated by the provider's schema (unknown keys and bad values refused).
@@ -276,7 +276,7 @@ function createFakeSide(provider: ProviderId, fakeOptions: Readonly<Record<strin
 }
 
 /** The probe context of one side: its credentials, and the provider's endpoints by role. */
-export function probeContext(provider: ProviderId, credentials: DriftCredentials, token: string | undefined): ProbeContext {
+export function probeContext(provider: DriftProvider, credentials: DriftCredentials, token: string | undefined): ProbeContext {
   const def = definitionOf(provider)
   return {
     provider,
@@ -297,7 +297,7 @@ export function probeContext(provider: ProviderId, credentials: DriftCredentials
  * An access token a fake issues to a client it knows: consent `allow`, the authorize request, the
  * code exchange (`fakeGrantRecipe`). The fake side of `api-token`; tests use it for the "real" side.
  */
-export async function issueFakeToken(fakes: Fakes, provider: ProviderId, credentials: DriftCredentials): Promise<{ token: string; refreshToken?: string } | { problem: string }> {
+export async function issueFakeToken(fakes: Fakes, provider: DriftProvider, credentials: DriftCredentials): Promise<{ token: string; refreshToken?: string } | { problem: string }> {
   const recipe = fakeGrantRecipe(provider, fakes.options(provider) as Record<string, unknown>)
   const c = probeContext(provider, credentials, undefined)
   const bases = fakes.bases(provider)

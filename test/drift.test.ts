@@ -13,7 +13,7 @@ import { describeLocation, diff, maskSecret, maskText, observe, type Observation
 import { PROBES } from '../drift/probes.ts'
 import { differenceLabel } from '../drift/report.ts'
 import { type DriftResult, type Fetch, issueFakeToken, resolveRealBases, runDrift } from '../drift/run.ts'
-import type { ProviderId } from '../mocks/engine/controls.ts'
+import type { DriftProvider as ProviderId } from '../drift/probes.ts'
 import { type Fakes, type FakesOptions, createFakes } from '../mocks/fakes.ts'
 import { type RunningServer, startServer } from '../mocks/server.ts'
 
