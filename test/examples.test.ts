@@ -160,7 +160,8 @@ describe('docs/client-contract.md', () => {
   it('lists the environment a client is started with (§4)', () => {
     const clock = new ClientClock('faketime')
     try {
-      const config = { provider: 'calcom' as const, baseUrl: '', authorizeUrl: '', tokenUrl: '', refreshUrl: '', resourceUrl: '', clientId: '', clientSecret: '', redirectUri: '', scope: '' }
+      // Every variable the suite may set: the issuer and PKCE ones come with providers that serve metadata.
+      const config = { provider: 'oauth2', baseUrl: '', authorizeUrl: '', tokenUrl: '', refreshUrl: '', resourceUrl: '', clientId: '', clientSecret: '', redirectUri: '', scope: '', issuer: '', pkce: 'S256' as const }
       const given = Object.keys(configToEnv({ ...config, clock: { offsetSeconds: () => 0, env: clock.env() } }, 1)).sort()
       const documented = table('variable').flatMap(([variable]) => ticked(variable!)).sort()
       // Without libfaketime installed the suite sets fewer variables than the table names.
