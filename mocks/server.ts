@@ -76,14 +76,19 @@ export function describeProvider(fakes: Fakes, provider: ProviderId) {
 }
 
 /** What the index page's "try it" links ask for, in each provider's own scope separator. */
-const TRY_SCOPES: Record<BuiltinProviderId, string> = {
-  calcom: 'READ_BOOKING,READ_PROFILE',
+const TRY_SCOPES: Record<Exclude<BuiltinProviderId, 'calcom'>, string> = {
   bookingsync: 'public rentals_read bookings_read',
   zapier: 'profile zap',
   oauth2: 'profile email',
 }
-/** A user-defined provider's "try it" asks for no scope: its declared defaults (RFC 6749 §3.3). */
-const tryScope = (id: ProviderId): string | undefined => TRY_SCOPES[id as BuiltinProviderId]
+/**
+ * The scopes "try it" asks for: cal.com's depend on its era (the new scope set since 2026); a
+ * user-defined provider's asks for none, so it gets its declared defaults (RFC 6749 §3.3).
+ */
+function tryScope(p: Described): string | undefined {
+  if (p.id === 'calcom') return (p.options as { era?: string }).era === 'oauth-service' ? 'BOOKING_READ PROFILE_READ' : 'READ_BOOKING,READ_PROFILE'
+  return TRY_SCOPES[p.id as Exclude<BuiltinProviderId, 'calcom'>]
+}
 const OOB = 'urn:ietf:wg:oauth:2.0:oob'
 
 type Described = ReturnType<typeof describeProvider>
@@ -94,7 +99,7 @@ export function tryItUrl(p: Described, redirectUri?: string): string | undefined
   const uri = redirectUri ?? p.demoClient.redirectUris.find((u) => /^https?:\/\//i.test(u))
   if (!authorize || !uri) return undefined
   const url = new URL(authorize)
-  const scope = tryScope(p.id)
+  const scope = tryScope(p)
   url.search = new URLSearchParams({ client_id: p.demoClient.clientId, redirect_uri: uri, response_type: 'code', ...(scope !== undefined ? { scope } : {}), state: `try-${p.id}` }).toString()
   return url.toString()
 }
@@ -130,7 +135,7 @@ function indexPage(providers: Described[], origin: string): string {
 <tr><th>client_id</th><td><code>${p.demoClient.clientId}</code></td></tr>
 <tr><th>client_secret</th><td><code>${p.demoClient.clientSecret}</code></td></tr>
 <tr><th>redirect URIs</th><td>${p.demoClient.redirectUris.map((u, i) => page`${i ? ', ' : ''}<code>${u}</code>`)}</td></tr>
-<tr><th>scope (try it)</th><td><code>${tryScope(p.id) ?? '(the defaults)'}</code></td></tr>
+<tr><th>scope (try it)</th><td><code>${tryScope(p) ?? '(the defaults)'}</code></td></tr>
 </table>
 <h3>Endpoints</h3>
 <table>${Object.entries(p.endpoints).map(([k, v]) => page`<tr><th>${k}</th><td><code>${v}</code></td></tr>`)}</table>

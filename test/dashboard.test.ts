@@ -6,12 +6,13 @@
  */
 import { request as httpRequest } from 'node:http'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { zapierDemoClient } from '../fixtures/zapier.ts'
 import { csrfToken, wantsHtml } from '../mocks/dashboard/index.ts'
 import { listGrants } from '../mocks/dashboard/grants.ts'
 import { ExpiringStore } from '../mocks/engine/store.ts'
 import { type RunningServer, startServer } from '../mocks/server.ts'
 
-const ZAPIER = { id: 'zapier-demo-client', secret: 'zapier-demo-secret', redirect: 'http://127.0.0.1:3000/callback' }
+const ZAPIER = { id: zapierDemoClient.clientId, secret: zapierDemoClient.clientSecret, redirect: zapierDemoClient.redirectUris[0]! }
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' }
 
 // A fresh server per test: log ids start at 1 again (a reset clears the log but never reuses ids).
