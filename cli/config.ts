@@ -10,25 +10,12 @@ import { type BuiltinProviderId, PROVIDER_IDS } from '../mocks/engine/controls.t
 import { PROVIDERS } from '../mocks/providers/index.ts'
 import { customProviderSchema } from '../mocks/providers/custom.ts'
 import type { ProviderDefinition } from '../mocks/engine/provider.ts'
+import { clientSpecSchema } from '../mocks/engine/client-spec.ts'
 
 const definition = (id: BuiltinProviderId) => PROVIDERS[id] as unknown as ProviderDefinition
 
 /** A client as the control API's `POST /__admin/clients` takes it, without `provider` (the section names it). */
-const client = z
-  .object({
-    clientId: z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 printable ASCII characters'),
-    clientSecret: z.string().min(1).max(500).optional(),
-    redirectUris: z.array(z.string().refine((v) => URL.canParse(v) && !v.includes('#'), 'must be an absolute URI without a fragment')).min(1).max(50),
-    name: z.string().max(200).optional(),
-    scopes: z.array(z.string().max(100)).max(100).nullable().optional(),
-    logo: z.string().max(100_000).nullable().optional(),
-    public: z.boolean().optional(),
-    status: z.enum(['approved', 'pending', 'rejected']).optional(),
-    trusted: z.boolean().optional(),
-    ownerUserId: z.number().int().optional(),
-  })
-  .strict()
-  .refine((c) => (c.public === true) === (c.clientSecret === undefined), { message: 'a client has a clientSecret unless it is public (then none)', path: ['clientSecret'] })
+const client = clientSpecSchema
 
 /** One provider's section: its options (era, rotation, …), clients, users, default user. */
 function providerSection(id: BuiltinProviderId) {

@@ -3,6 +3,7 @@
  * calls in-process. Bad input → 400 `{"error":"…"}` naming the field.
  */
 import { z } from 'zod'
+import { clientFields, clientSecretRule } from './engine/client-spec.ts'
 import { CONTROL_ENDPOINTS } from './engine/controls.ts'
 import { json } from './engine/http.ts'
 import { mediaType } from './engine/params.ts'
@@ -11,38 +12,8 @@ import type { ProviderId } from './engine/controls.ts'
 
 /** A built-in or user-defined provider's id; whether it runs is the fakes' answer ("provider … is not running" → 400). */
 const provider = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a provider id (calcom, bookingsync, zapier, oauth2, or a declared one)')
-const clientId = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 printable ASCII characters')
-const absoluteUri = z
-  .string()
-  .max(2000)
-  .refine((v) => URL.canParse(v), 'must be an absolute URI')
-  // RFC 6749 §3.1.2: "The endpoint URI MUST NOT include a fragment component."
-  .refine((v) => !v.includes('#'), 'must not include a fragment')
-  // Nothing a browser would run instead of navigate to.
-  .refine((v) => !/^\s*(javascript|data|vbscript|blob):/i.test(v), 'must not be a javascript:, data:, vbscript: or blob: URI')
-
 const schemas = {
-  clients: z
-    .object({
-      provider,
-      clientId,
-      // Required unless `public` (checked below, once the rest is valid).
-      clientSecret: z.string().min(1).max(500).optional(),
-      redirectUris: z.array(absoluteUri).min(1).max(50),
-      name: z.string().max(200).optional(),
-      scopes: z.array(z.string().max(100)).max(100).nullable().optional(),
-      logo: z.string().max(100_000).nullable().optional(),
-      // RFC 6749 §2.1: a public client has no secret (cal.com then requires PKCE).
-      public: z.boolean().optional(),
-      // cal.com (oauth-service era): review state, trust, owner.
-      status: z.enum(['approved', 'pending', 'rejected']).optional(),
-      trusted: z.boolean().optional(),
-      ownerUserId: z.number().int().optional(),
-    })
-    .superRefine((c, ctx) => {
-      if (c.public === true && c.clientSecret !== undefined) ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'must be absent for a public client' })
-      if (c.public !== true && c.clientSecret === undefined) ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'required unless public is true' })
-    }),
+  clients: z.object({ provider, ...clientFields }).superRefine(clientSecretRule),
   clock: z.object({ advanceSeconds: z.number().finite().min(0).max(100 * 365 * 24 * 3600) }),
   consent: z.object({ provider: z.union([provider, z.literal('*')]), mode: z.enum(['ask', 'allow', 'deny']) }),
   revoke: z.object({ provider, clientId: z.string() }),

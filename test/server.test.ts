@@ -173,7 +173,7 @@ describe('oauth-fakes serve --config', () => {
     const dir = tempDir()
     const cases: Array<[unknown, string]> = [
       [{ providers: { calcom: { era: 'stone-age' } } }, 'bad.json: providers.calcom.era: '],
-      [{ providers: { calcom: { clients: [{ clientId: 'x', clientSecret: 's', redirectUris: ['not a url'] }] } } }, 'bad.json: providers.calcom.clients.0.redirectUris.0: must be an absolute URI without a fragment'],
+      [{ providers: { calcom: { clients: [{ clientId: 'x', clientSecret: 's', redirectUris: ['not a url'] }] } } }, 'bad.json: providers.calcom.clients.0.redirectUris.0: must be an absolute URI'],
       [{ providers: { zapier: { users: [{ id: 'one' }] } } }, 'bad.json: providers.zapier.users.0.'],
       [{ port: 'eighty' }, 'bad.json: port: '],
       [{ prot: 1 }, 'bad.json: (top level): '],

@@ -16,23 +16,10 @@ import type { ProviderDefinition } from '../engine/provider.ts'
 import { createOauth2Provider, tokenBits } from './oauth2/index.ts'
 import { type EndpointPath, type Oauth2Options, type Oauth2Profile, type Oauth2User, oauth2Profile } from './oauth2/profile.ts'
 import type { Oauth2Data } from './oauth2/data.ts'
+import { clientSpecSchema } from '../engine/client-spec.ts'
 
-/** A registered client, as the control API and the config file take one (without `provider`: the section names it). */
-export const clientSpecSchema = z
-  .object({
-    clientId: z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 printable ASCII characters'),
-    clientSecret: z.string().min(1).max(500).optional(),
-    redirectUris: z.array(z.string().refine((v) => URL.canParse(v) && !v.includes('#'), 'must be an absolute URI without a fragment')).min(1).max(50),
-    name: z.string().max(200).optional(),
-    scopes: z.array(z.string().max(100)).max(100).nullable().optional(),
-    logo: z.string().max(100_000).nullable().optional(),
-    public: z.boolean().optional(),
-    status: z.enum(['approved', 'pending', 'rejected']).optional(),
-    trusted: z.boolean().optional(),
-    ownerUserId: z.number().int().optional(),
-  })
-  .strict()
-  .refine((c) => (c.public === true) === (c.clientSecret === undefined), { message: 'a client has a clientSecret unless it is public (then none)', path: ['clientSecret'] })
+/** A registered client, as the control API and the config file take one (without `provider`). */
+export { clientSpecSchema }
 
 const HOST_KEY = /^[a-z][a-z0-9_-]{0,31}$/
 /** A path below a base: `/segment/…`, no query, fragment, `:` (route parameters) or space. */
