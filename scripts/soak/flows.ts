@@ -90,6 +90,16 @@ export class ProviderFlows {
     return this.info.id
   }
 
+  /** The same flows over another connection pool. */
+  withClient(client: Client): ProviderFlows {
+    return new ProviderFlows(client, this.info)
+  }
+
+  /** The same flows as another registered client (an app of its own: its grants do not touch the others'). */
+  asApp(app: ProviderInfo['demoClient']): ProviderFlows {
+    return new ProviderFlows(this.client, { ...this.info, demoClient: app })
+  }
+
   #creds(): Record<string, string> {
     return { client_id: this.info.demoClient.clientId, client_secret: this.info.demoClient.clientSecret }
   }
@@ -162,6 +172,13 @@ export class Admin {
 
   advanceClock(seconds: number) {
     return this.#post('clock', { advanceSeconds: seconds })
+  }
+
+  /** Registers a confidential client (`POST /__admin/clients`) and returns it as flows take it. */
+  async registerClient(provider: ProviderId, clientId: string, redirectUri: string): Promise<ProviderInfo['demoClient']> {
+    const app = { clientId, clientSecret: `${clientId}-secret`, redirectUris: [redirectUri] }
+    await this.#post('clients', { provider, ...app })
+    return app
   }
 
   revoke(provider: ProviderId, clientId: string) {

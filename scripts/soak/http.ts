@@ -274,12 +274,27 @@ export interface HttpAnswer {
 /** Well-formed requests over `node:http` with a keep-alive agent (the flows, races and health checks). */
 export class Client {
   readonly agent: Agent
+  /** Answers by status, for every request this client made. */
+  readonly statuses = new Map<number, number>()
+  /** Every 5xx answer this client got: method, path, status, the start of the body. */
+  readonly serverErrors: string[] = []
+  serverErrorCount = 0
+
   constructor(
     readonly to: Endpoint,
     readonly hostHeader: string,
     maxSockets = 64,
   ) {
     this.agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets })
+  }
+
+  #count(method: string, path: string, answer: HttpAnswer): HttpAnswer {
+    this.statuses.set(answer.status, (this.statuses.get(answer.status) ?? 0) + 1)
+    if (answer.status >= 500) {
+      this.serverErrorCount++
+      if (this.serverErrors.length < 20) this.serverErrors.push(`${method} ${path} → ${answer.status} ${answer.text.slice(0, 200)}`)
+    }
+    return answer
   }
 
   request(method: string, path: string, options: { headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number } = {}): Promise<HttpAnswer> {
@@ -297,7 +312,7 @@ export class Client {
         (res) => {
           const chunks: Buffer[] = []
           res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }))
+          res.on('end', () => resolve(this.#count(method, path, { status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') })))
           res.on('error', reject)
         },
       )
