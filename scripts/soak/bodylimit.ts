@@ -58,7 +58,7 @@ export interface BodyLimitResult {
   statuses: Record<string, number>
   /** Exactly-at-limit bodies refused 413 by a provider endpoint (the limit is inclusive). */
   atLimitRefused: number
-  /** One-past-the-limit bodies a provider endpoint did not refuse with 413. */
+  /** One-past-the-limit bodies a provider endpoint did not refuse (413, or its framework's 4xx). */
   overLimitAccepted: number
   fiveXX: number
   transportErrors: number
@@ -103,9 +103,10 @@ export async function bodyLimit(
         if (result.examples.length < 10) result.examples.push(`POST ${target.path} [${b.kind.name}${over ? ', limit + 1' : ''}] → ${answer.status} ${answer.text.slice(0, 200)}`)
       }
       if (target.provider && !over && answer.status === 413) result.atLimitRefused++
-      if (target.provider && over && answer.status !== 413) {
+      // Past the limit a provider refuses: 413, or its framework's own 4xx (Zapier: Django's 400 page).
+      if (target.provider && over && (answer.status < 400 || answer.status > 499)) {
         result.overLimitAccepted++
-        if (result.examples.length < 10) result.examples.push(`POST ${target.path} [${b.kind.name}, limit + 1] → ${answer.status}, not 413`)
+        if (result.examples.length < 10) result.examples.push(`POST ${target.path} [${b.kind.name}, limit + 1] → ${answer.status}, not a 4xx refusal`)
       }
     } catch (error) {
       result.transportErrors++
