@@ -5,7 +5,8 @@
  *
  *   fuzz      every endpoint `GET /` lists and every control route `GET /__admin` lists: 10,000
  *             hostile requests each (seeded), then each non-default option profile (eras,
- *             Doorkeeper release, rotation, token path) 1,000 per endpoint; 10,000 raw-socket
+ *             Doorkeeper release, rotation, token path) and the clock at its far end, 1,000 per
+ *             endpoint; 10,000 raw-socket
  *             cases; 500 half-sent connections held open during normal traffic
  *   race      per rotating provider, 100 trials of 20 concurrent refreshes of one refresh token
  *   soak      100,000 full flows, the clock moved past every lifetime every 2,000; then
@@ -24,8 +25,8 @@ import { type BodyLimitResult, bodyLimit } from './soak/bodylimit.ts'
 import { ServerChild } from './soak/child.ts'
 import { type EnduranceResult, type TokenCost, endurance, mb, tokenCost } from './soak/endurance.ts'
 import { Admin, type Discovery, ProviderFlows, discover } from './soak/flows.ts'
-import { type Finding, type FuzzResult, answersIndex, fuzz } from './soak/fuzz.ts'
-import { describeBytes, hostileRequest } from './soak/hostile.ts'
+import { type Finding, type FuzzResult, answersIndex, controlOf, fuzz } from './soak/fuzz.ts'
+import { type HostileRequest, describeBytes, hostileRequest } from './soak/hostile.ts'
 import { Client, RawConnection } from './soak/http.ts'
 import { type RaceResult, refreshRace } from './soak/race.ts'
 import { type HoldResult, type RawResult, holdPartialConnections, rawCase, rawFuzz, runRawCase } from './soak/raw.ts'
@@ -56,8 +57,12 @@ const N = quick
   : { perTarget: 10_000, perProfileTarget: 1000, raw: 10_000, held: 500, trials: 100, concurrent: 20, flows: 100_000, epoch: 2000, warmup: 3000, costFlows: 10_000, posts: 1000 }
 const WORKERS = 16
 
-/** Non-default option profiles the fuzz also covers (the default is every endpoint's 10,000). */
-const PROFILES: Array<{ provider: 'calcom' | 'bookingsync' | 'zapier'; options: Record<string, unknown> }> = [
+/**
+ * Other states the fuzz also covers (the default is every endpoint's 10,000): each non-default
+ * option profile, and the fakes' clock pushed as far as the control API lets it go.
+ */
+const PROFILES: Array<{ provider: 'calcom' | 'bookingsync' | 'zapier' | '*'; options: Record<string, unknown> }> = [
+  { provider: '*', options: { clock: 'as far as the control API allows' } },
   { provider: 'calcom', options: { era: 'pages-router' } },
   { provider: 'calcom', options: { era: 'pages-router-2024' } },
   { provider: 'calcom', options: { era: 'app-router' } },
@@ -151,21 +156,32 @@ if (only.has('fuzz')) {
     const ctx = await fuzzContext(server, client, discovery)
     fuzzResult = await fuzz(server, ctx, fuzzTargets(discovery), { seed, perTarget: N.perTarget, log: out })
   })
-  out(`\n== fuzz under the other option profiles: ${N.perProfileTarget} per endpoint`)
+  out(`\n== fuzz under the other option profiles, and with the clock at its far end: ${N.perProfileTarget} per endpoint`)
   await withServer('fuzz-profiles', async ({ server, client }) => {
     const admin = new Admin(client)
     for (const [pi, profile] of PROFILES.entries()) {
       await admin.reset()
-      await admin.options(profile.provider, profile.options)
+      if (profile.provider !== '*') await admin.options(profile.provider, profile.options)
+      else {
+        // 100 years at a time until the control API refuses (the end of what a Date can hold).
+        let moves = 0
+        while (moves < 5000 && (await client.postJson('/__admin/clock', { advanceSeconds: 100 * 365 * 24 * 3600 })).status === 200) moves++
+        out(`  the clock moved ${moves} × 100 years before the control API refused`)
+      }
       const discovery = await discover(client)
       const ctx = await fuzzContext(server, client, discovery, 2)
       const label = `${profile.provider} ${JSON.stringify(profile.options)}`
-      // Only this provider's endpoints, and no control routes (they would reset the profile).
+      // Only this provider's endpoints (every provider's for the clock), and of the control routes
+      // only those that read (the others would undo the state under test).
       const targets = fuzzTargets(discovery)
-        .filter((t) => t.provider === profile.provider)
+        .filter((t) => (profile.provider === '*' ? t.kind === 'provider' || t.method === 'GET' : t.provider === profile.provider))
         .map((t) => ({ ...t, name: `${t.name} ${JSON.stringify(profile.options)}` }))
       out(`  profile ${label}`)
-      profileResults.push({ profile: label, result: await fuzz(server, ctx, targets, { seed: mixSeed(seed, 1000 + pi), perTarget: N.perProfileTarget, log: out }) })
+      // A reset would take the clock back: those few requests are not sent under that profile.
+      const skip = profile.provider === '*' ? (req: HostileRequest) => req.method === 'POST' && controlOf(req.target)?.action === 'reset' && controlOf(req.target)?.prefix === '' : undefined
+      const result = await fuzz(server, ctx, targets, { seed: mixSeed(seed, 1000 + pi), perTarget: N.perProfileTarget, log: out, ...(skip ? { skip } : {}) })
+      if (result.skipped) out(`  (${result.skipped} requests that would reset the fakes not sent)`)
+      profileResults.push({ profile: label, result })
     }
   })
   out(`\n== raw sockets: ${N.raw} cases, then ${N.held} half-sent connections held open`)
@@ -262,7 +278,7 @@ if (fuzzResult) {
   const all = [f, ...profiles]
   const sum = (pick: (r: FuzzResult) => number) => all.reduce((s, r) => s + pick(r), 0)
   const minPerTarget = Math.min(...f.targets.map((t) => t.requests))
-  row('fuzz: hostile requests', `${f.requests} (${f.targets.length} targets, ≥ ${minPerTarget} each) + ${sum((r) => r.requests) - f.requests} under ${PROFILES.length} other option profiles`, minPerTarget >= N.perTarget)
+  row('fuzz: hostile requests', `${f.requests} (${f.targets.length} targets, ≥ ${minPerTarget} each) + ${sum((r) => r.requests) - f.requests} under ${PROFILES.length - 1} other option profiles and with the clock at its far end`, minPerTarget >= N.perTarget)
   row('fuzz: 5xx answers', `${sum((r) => r.fiveXX)} (deliberate, not counted: ${sum((r) => r.excused.capacity503)} capacity 503, ${sum((r) => r.excused.injectedFault)} injected faults, ${sum((r) => r.excused.emulated500)} cal.com emulated 500)`, sum((r) => r.fiveXX) === 0)
   row('fuzz: unanswered well-formed requests', `${sum((r) => r.unanswered)} (closes Node may make — CONNECT, Upgrade, what its parser refuses: ${sum((r) => r.expectedCloses)})`, sum((r) => r.unanswered) === 0)
   row('fuzz: requests never answered (timeout)', `${sum((r) => r.timeouts)}`, sum((r) => r.timeouts) === 0)

@@ -53,6 +53,7 @@ export interface FuzzResult {
   healthFailures: number
   crashed: boolean
   internalErrors: number
+  skipped: number
   findings: Finding[]
 }
 
@@ -63,6 +64,8 @@ export interface FuzzOptions {
   batch?: number
   /** Per-request answer timeout (default 20 s). */
   timeoutMs?: number
+  /** Requests not to send (counted in `skipped`): e.g. a reset that would undo the state under test. */
+  skip?: (req: HostileRequest) => boolean
   log?: (line: string) => void
 }
 
@@ -93,16 +96,21 @@ function capacity503(res: RawResponse): boolean {
   return /live codes or tokens|tenants: at most/.test(text)
 }
 
-/** `/__admin/faults` (or a tenant's) as the server will resolve the target, else undefined. */
-function faultsPrefix(target: string): string | undefined {
+/** The control (`faults`, `reset`, …) a request target reaches as the server resolves it, and its tenant prefix. */
+export function controlOf(target: string): { prefix: string; action: string } | undefined {
   let pathname: string
   try {
     pathname = new URL(target.startsWith('/') ? `http://x${target}` : target).pathname
   } catch {
     return undefined
   }
-  const m = /^((?:\/t\/[^/]+)?)\/__admin\/faults$/.exec(pathname)
-  return m ? (m[1] ?? '') : undefined
+  const m = /^((?:\/t\/[^/]+)?)\/__admin\/([^/]+)$/.exec(pathname)
+  return m ? { prefix: m[1] ?? '', action: m[2]! } : undefined
+}
+
+function faultsPrefix(target: string): string | undefined {
+  const control = controlOf(target)
+  return control?.action === 'faults' ? control.prefix : undefined
 }
 
 /**
@@ -143,6 +151,7 @@ export async function fuzz(target: Target, ctx: FuzzContext, targets: readonly F
     healthFailures: 0,
     crashed: false,
     internalErrors: 0,
+    skipped: 0,
     findings: [],
   }
   const errorsBefore = target.internalErrors().length
@@ -165,6 +174,10 @@ export async function fuzz(target: Target, ctx: FuzzContext, targets: readonly F
           // Each pool worker keeps its own connection (a request at a time on it).
           const connection = connections[worker]!
           const req = hostileRequest(new Rng(mixSeed(options.seed, ti, index)), ctx, t)
+          if (options.skip?.(req)) {
+            result.skipped++
+            return
+          }
           recent.push(`#${index} ${describeBytes(req.bytes, 300)}`)
           if (recent.length > concurrency * 2) recent.shift()
           const exposedAtStart = guard.armed > 0
