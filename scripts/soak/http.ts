@@ -31,7 +31,7 @@ export function header(response: RawResponse, name: string): string | undefined 
  * response answers a HEAD (no body whatever its headers say). `ended`: the peer closed, so a
  * response framed by the close is complete. Returns the responses and the bytes left.
  */
-export function parseResponses(buffer: Buffer, isHead: (index: number) => boolean, ended: boolean, startIndex = 0): { responses: RawResponse[]; rest: Buffer; malformed?: string } {
+export function parseResponses(buffer: Buffer, isHead: (index: number) => boolean, ended: boolean, startIndex = 0): { responses: RawResponse[]; rest: Buffer; malformed?: string; need?: number } {
   const responses: RawResponse[] = []
   let offset = 0
   for (;;) {
@@ -82,7 +82,7 @@ export function parseResponses(buffer: Buffer, isHead: (index: number) => boolea
       body = Buffer.concat(parts)
     } else if (cl !== undefined) {
       const length = Number(cl)
-      if (buffer.length < cursor + length) break
+      if (buffer.length < cursor + length) return { responses, rest: buffer.subarray(offset), need: cursor + length - offset }
       body = buffer.subarray(cursor, cursor + length)
       cursor += length
     } else {
@@ -94,6 +94,49 @@ export function parseResponses(buffer: Buffer, isHead: (index: number) => boolea
     offset = cursor
   }
   return { responses, rest: buffer.subarray(offset) }
+}
+
+/**
+ * Received bytes, joined and parsed only when that may complete an answer: a 20 MB answer comes
+ * in hundreds of pieces, and joining at each would copy gigabytes.
+ */
+class Inbox {
+  #chunks: Buffer[] = []
+  #size = 0
+  #parseAt = 0
+
+  get size(): number {
+    return this.#size
+  }
+
+  push(data: Buffer): void {
+    this.#chunks.push(data)
+    this.#size += data.length
+  }
+
+  /** Small, or as big as the last parse said it must be, or ending like a chunked body does. */
+  ready(): boolean {
+    if (this.#size < 256 * 1024 || this.#size >= this.#parseAt) return true
+    const last = this.#chunks.slice(-2)
+    return Buffer.concat(last).subarray(-5).toString('latin1') === '0\r\n\r\n'
+  }
+
+  take(): Buffer {
+    const all = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks)
+    this.#chunks = [all]
+    return all
+  }
+
+  /** What the parse left over; `need` bytes (when known) before the next parse can complete. */
+  keep(rest: Buffer, need?: number): void {
+    this.#chunks = rest.length ? [rest] : []
+    this.#size = rest.length
+    this.#parseAt = need ?? this.#size * 2
+  }
+
+  clear(): void {
+    this.keep(Buffer.alloc(0))
+  }
 }
 
 export interface ExchangeOptions {
@@ -124,7 +167,7 @@ export function rawExchange(to: Endpoint, chunks: Buffer | ((socket: Socket) => 
   const isHead = options.isHead ?? (() => false)
   return new Promise((resolve) => {
     const socket = connect({ host: to.host, port: to.port })
-    let buffer: Buffer = Buffer.alloc(0)
+    const inbox = new Inbox()
     const responses: RawResponse[] = []
     let settled = false
     let error: string | undefined
@@ -134,7 +177,7 @@ export function rawExchange(to: Endpoint, chunks: Buffer | ((socket: Socket) => 
       settled = true
       clearTimeout(timer)
       if (closed) {
-        const parsed = parseResponses(buffer, isHead, true, responses.length)
+        const parsed = parseResponses(inbox.take(), isHead, true, responses.length)
         responses.push(...parsed.responses)
         malformed ??= parsed.malformed
       }
@@ -143,10 +186,11 @@ export function rawExchange(to: Endpoint, chunks: Buffer | ((socket: Socket) => 
     }
     const timer = setTimeout(() => finish(false, true), timeoutMs)
     socket.on('data', (data: Buffer) => {
-      buffer = buffer.length ? Buffer.concat([buffer, data]) : data
-      const parsed = parseResponses(buffer, isHead, false, responses.length)
+      inbox.push(data)
+      if (!inbox.ready()) return
+      const parsed = parseResponses(inbox.take(), isHead, false, responses.length)
       responses.push(...parsed.responses)
-      buffer = parsed.rest
+      inbox.keep(parsed.rest, parsed.need)
       if (parsed.malformed) malformed = parsed.malformed
       if (options.expect !== undefined && responses.length >= options.expect) finish(false, false)
     })
@@ -171,7 +215,7 @@ export function rawExchange(to: Endpoint, chunks: Buffer | ((socket: Socket) => 
  */
 export class RawConnection {
   #socket: Socket | null = null
-  #buffer: Buffer = Buffer.alloc(0)
+  readonly #inbox = new Inbox()
   #waiting: ((r: { response?: RawResponse; closed: boolean; error?: string; malformed?: string }) => void) | null = null
   #head = false
   #ended = false
@@ -183,7 +227,7 @@ export class RawConnection {
     return new Promise((resolve, reject) => {
       const socket = connect({ host: this.to.host, port: this.to.port })
       this.#socket = socket
-      this.#buffer = Buffer.alloc(0)
+      this.#inbox.clear()
       this.#ended = false
       this.#error = undefined
       socket.once('connect', () => {
@@ -194,8 +238,8 @@ export class RawConnection {
       // Events of a connection that was already replaced are ignored.
       socket.on('data', (data: Buffer) => {
         if (this.#socket !== socket) return
-        this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, data]) : data
-        this.#deliver(false)
+        this.#inbox.push(data)
+        if (this.#inbox.ready()) this.#deliver(false)
       })
       const gone = () => {
         if (this.#socket !== socket) return
@@ -213,11 +257,12 @@ export class RawConnection {
 
   #deliver(ended: boolean): void {
     if (!this.#waiting) return
-    const parsed = parseResponses(this.#buffer, () => this.#head, ended)
+    const parsed = parseResponses(this.#inbox.take(), () => this.#head, ended)
     const first = parsed.responses[0]
+    if (!first) this.#inbox.keep(parsed.rest, parsed.need)
     if (first) {
       // Anything after the first response would belong to no request of ours: dropped.
-      this.#buffer = Buffer.alloc(0)
+      this.#inbox.clear()
       const done = this.#waiting
       this.#waiting = null
       const close = (header(first, 'connection') ?? '').toLowerCase().includes('close')
