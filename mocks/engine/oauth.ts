@@ -169,10 +169,21 @@ export function issueTokens(
       let set = rt.refreshBySubject.get(key)
       if (!set) rt.refreshBySubject.set(key, (set = new Set()))
       set.add(refresh)
+      // Tokens the store no longer holds (swept, or deleted) leave the index too, else it grows
+      // with every token ever issued to the subject. Pruned when it doubled since the last prune,
+      // or when it holds more than twice what the whole store holds (then half of it is gone):
+      // each prune costs at most twice what it removes or what was added since, O(1) per token.
+      if (set.size >= (pruneAt.get(set) ?? 64) || set.size > 2 * rt.refreshTokens.size + 64) {
+        for (const token of set) if (rt.refreshTokens.lookup(token, now).state === 'unknown') set.delete(token)
+        pruneAt.set(set, Math.max(64, set.size * 2))
+      }
     }
   }
   return { access, accessEntry, refresh, refreshEntry }
 }
+
+/** When each subject's refresh-token index is next pruned (see `issueTokens`). */
+const pruneAt = new WeakMap<Set<string>, number>()
 
 /**
  * How a refresh retires what it replaces. `immediate`: the old pair is revoked at once.

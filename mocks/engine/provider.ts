@@ -442,6 +442,8 @@ export function createRuntime<Data, Options>(
       count += rt.accessTokens.revokeClient(clientId, now)
       count += rt.refreshTokens.revokeClient(clientId, now)
       for (const key of [...rt.latestGrants.keys()]) if (key.startsWith(`${clientId}|`)) rt.latestGrants.delete(key)
+      // Every refresh token of the client is revoked: nothing is left for the per-subject index to revoke.
+      for (const key of [...rt.refreshBySubject.keys()]) if (key.startsWith(`${clientId}|`)) rt.refreshBySubject.delete(key)
       return count
     },
   }
