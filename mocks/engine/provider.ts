@@ -398,6 +398,9 @@ export function createRuntime<Data, Options>(
   services: ProviderServices,
   options: unknown = {},
 ): ProviderRuntime<Data, Options> {
+  // Built on first use: the server answers its first requests (`GET /`, the control API) without
+  // loading @mswjs/data (./msw-data.ts), and a provider never asked for never builds its data.
+  let data: { value: Data } | undefined
   const rt: ProviderRuntime<Data, Options> = {
     id: def.id,
     clock: services.clock,
@@ -408,7 +411,13 @@ export function createRuntime<Data, Options>(
     latestGrants: new Map(),
     refreshBySubject: new Map(),
     options: def.optionsSchema.parse(options),
-    data: def.createData(),
+    get data(): Data {
+      data ??= { value: def.createData() }
+      return data.value
+    },
+    set data(value: Data) {
+      data = { value }
+    },
     consent: () => services.consent(def.id),
     defaultUserId: () => def.defaultUserId(rt.data),
     client(clientId) {
