@@ -270,7 +270,6 @@ export function createFakes(options: FakesOptions = {}): Fakes {
         rt.accessTokens.clear()
         rt.refreshTokens.clear()
         rt.latestGrants.clear()
-        rt.refreshBySubject.clear()
         rt.data = def.createData()
       }
       emit({ kind: 'reset' })

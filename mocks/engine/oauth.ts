@@ -55,6 +55,16 @@ export function latestGrantKey(clientId: string, subject: GrantSubject): string 
   return `${clientId}|${subject.userId}|${subject.teamId}|${subject.accountId}`
 }
 
+/** The token stores' group of a token (./store.ts `groupOf`): its client and subject, `null` without a subject. */
+export function subjectGroup(entry: { clientId: string } & GrantSubject): string | null {
+  return entry.userId === null && entry.teamId === null && entry.accountId === null ? null : latestGrantKey(entry.clientId, entry)
+}
+
+/** A scope set as one string, whatever the order (the access token store's `tagOf`). */
+export function scopeTag(scopes: readonly string[]): string {
+  return scopes.length === 1 ? scopes[0]! : [...new Set(scopes)].sort().join(' ')
+}
+
 // ---------------------------------------------------------------------------------------------
 // Client authentication — RFC 6749 §2.3.1
 // ---------------------------------------------------------------------------------------------
@@ -161,15 +171,8 @@ export function issueTokens(
     rt.refreshTokens.set(refresh, refreshEntry, now)
   }
   rt.accessTokens.set(access, accessEntry, now)
-  if (grant.subject.userId !== null || grant.subject.teamId !== null || grant.subject.accountId !== null) {
-    const key = latestGrantKey(grant.clientId, grant.subject)
-    rt.latestGrants.set(key, access)
-    if (refresh !== null) {
-      let set = rt.refreshBySubject.get(key)
-      if (!set) rt.refreshBySubject.set(key, (set = new Set()))
-      set.add(refresh)
-    }
-  }
+  const group = subjectGroup(accessEntry)
+  if (group !== null) rt.latestGrants.set(group, access)
   return { access, accessEntry, refresh, refreshEntry }
 }
 
@@ -212,20 +215,14 @@ export function rotateRefreshToken(
 
 /**
  * Revokes every refresh token of one client and subject, except `keep`; returns how many.
- * O(tokens of that subject): the runtime indexes refresh tokens by client and subject.
+ * O(live tokens of that subject): the refresh token store groups its entries by client and subject.
  */
 export function revokeRefreshTokensOf(rt: ProviderRuntime<unknown, unknown>, clientId: string, subject: GrantSubject, keep: string | null = null): number {
   const now = rt.clock.now()
-  const key = latestGrantKey(clientId, subject)
-  const set = rt.refreshBySubject.get(key)
-  if (!set) return 0
   let count = 0
-  for (const token of set) {
-    if (token === keep) continue
-    if (rt.refreshTokens.revoke(token, now)) count++
-    set.delete(token)
+  for (const [token] of rt.refreshTokens.liveOf(latestGrantKey(clientId, subject))) {
+    if (token !== keep && rt.refreshTokens.revoke(token, now)) count++
   }
-  if (set.size === 0) rt.refreshBySubject.delete(key)
   return count
 }
 

@@ -6,6 +6,7 @@ import { ProviderError } from './errors.ts'
 import { BUFFERED_BODY, TEXT_BODY } from './http.ts'
 import type { ParamSource, Params } from './params.ts'
 import { DEFAULT_MAX_BODY_BYTES, readParams } from './params.ts'
+import { scopeTag, subjectGroup } from './oauth.ts'
 import { ExpiringStore, StoreFullError, type StoredGrant } from './store.ts'
 
 /** Who a grant speaks for: a user, a team (cal.com team grants) and/or an account (BookingSync). */
@@ -59,8 +60,6 @@ export interface ProviderRuntime<Data = unknown, Options = unknown> {
   readonly refreshTokens: ExpiringStore<TokenEntry>
   /** The newest access token per client and subject (`latestGrantKey`): what "already approved" is judged by. */
   readonly latestGrants: Map<string, string>
-  /** Refresh tokens per client and subject, so a subject's tokens are revoked without scanning the store. */
-  readonly refreshBySubject: Map<string, Set<string>>
   /** The provider's options (its profile switches); replaced, never mutated, by `Fakes.setOptions`. */
   options: Options
   data: Data
@@ -406,10 +405,10 @@ export function createRuntime<Data, Options>(
     clock: services.clock,
     clients: services.clients,
     codes: new ExpiringStore<CodeEntry>({ maxEntries: services.maxGrants }),
-    accessTokens: new ExpiringStore<TokenEntry>({ maxEntries: services.maxGrants }),
-    refreshTokens: new ExpiringStore<TokenEntry>({ maxEntries: services.maxGrants }),
+    // Grouped by client and subject, so nothing on the request path walks a store (./store.ts).
+    accessTokens: new ExpiringStore<TokenEntry>({ maxEntries: services.maxGrants, groupOf: subjectGroup, tagOf: (e) => scopeTag(e.scopes) }),
+    refreshTokens: new ExpiringStore<TokenEntry>({ maxEntries: services.maxGrants, groupOf: subjectGroup }),
     latestGrants: new Map(),
-    refreshBySubject: new Map(),
     options: def.optionsSchema.parse(options),
     get data(): Data {
       data ??= { value: def.createData() }
