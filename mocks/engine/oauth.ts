@@ -130,6 +130,25 @@ export interface TokenFormats {
   newRefreshToken(entry: TokenEntry): string
 }
 
+/** The `revokeOnFirstUse` of a token that retires nothing: one shared, frozen empty list. */
+export const NOTHING_TO_REVOKE: string[] = Object.freeze([]) as unknown as string[]
+
+const internedScopes = new Map<string, string[]>()
+
+/**
+ * One shared array per scope set (in its order): every token of a grant holds its scopes, and a
+ * million tokens mostly hold a handful of sets. Frozen; at most 10,000 sets are kept.
+ */
+export function sharedScopes(scopes: readonly string[]): string[] {
+  const key = scopes.join('\u0000')
+  let shared = internedScopes.get(key)
+  if (!shared) {
+    if (internedScopes.size >= 10_000) internedScopes.clear()
+    internedScopes.set(key, (shared = Object.freeze([...scopes]) as unknown as string[]))
+  }
+  return shared
+}
+
 export interface IssuedTokens {
   access: string
   accessEntry: TokenEntry
@@ -144,6 +163,7 @@ export function issueTokens(
   grant: { clientId: string; subject: GrantSubject; scopes: string[]; grantType: GrantType; withRefresh: boolean },
 ): IssuedTokens {
   const now = rt.clock.now()
+  const scopes = sharedScopes(grant.scopes)
   // Written out rather than spread: one object shape for every entry keeps the stores fast.
   const entry = (kind: TokenEntry['kind'], expiresAt: number | null, pair: string | null): TokenEntry => ({
     clientId: grant.clientId,
@@ -151,14 +171,14 @@ export function issueTokens(
     teamId: grant.subject.teamId,
     accountId: grant.subject.accountId,
     kind,
-    scopes: grant.scopes,
+    scopes,
     issuedAt: now,
     grantType: grant.grantType,
     expiresAt,
     revokedAt: null,
     pair,
     firstUsedAt: null,
-    revokeOnFirstUse: [],
+    revokeOnFirstUse: NOTHING_TO_REVOKE,
   })
   const accessEntry = entry('access', now + formats.accessLifetimeSeconds * 1000, null)
   const access = formats.newAccessToken(accessEntry)
@@ -285,7 +305,7 @@ export function authenticateBearer(
     entry.firstUsedAt = now
     if (entry.revokeOnFirstUse.length) {
       revokeTokens(rt, entry.revokeOnFirstUse)
-      entry.revokeOnFirstUse = []
+      entry.revokeOnFirstUse = NOTHING_TO_REVOKE
     }
     rt.accessTokens.touch(token)
   }

@@ -62,12 +62,15 @@ export interface ExpiringStoreOptions<V = StoredGrant> {
 /** Entries a `set` looks at for sweeping: more than one, so sweeping outpaces any rate of writes. */
 export const SWEEP_STEP = 8
 
+/**
+ * A group's keys in the order they joined, live or not, and how many are live: a key costs one
+ * array slot (a Set would cost three times that per token). Keys that left are dropped from the
+ * end by `newestLive`, and all at once when they are more than half of the array.
+ */
 interface Group {
   clientId: string
-  /** Live keys, oldest first. */
-  live: Set<string>
-  /** Keys in the order they joined, live or not (compacted when mostly dead): `newestLive` pops from its end. */
-  order: string[]
+  keys: string[]
+  live: number
   /** Live entries per tag. */
   tags: Map<string, number> | null
 }
@@ -114,7 +117,7 @@ export class ExpiringStore<V extends StoredGrant> {
       if (this.#entries.size >= this.#maxEntries) throw new StoreFullError(this.#maxEntries)
     }
     if (previous !== undefined) {
-      this.#leaveGroup(key, previous)
+      if (previous.revokedAt === null) this.#leaveGroup(key, previous)
       this.#entries.delete(key) // a re-set key moves to the newest end of the insertion order
       if (previous.clientId !== entry.clientId) this.#unindexClient(key, previous.clientId)
     }
@@ -196,25 +199,36 @@ export class ExpiringStore<V extends StoredGrant> {
     }
   }
 
+  /** The entry of `key` if it is live (present, not revoked). */
+  #liveEntry(key: string): V | undefined {
+    const entry = this.#entries.get(key)
+    return entry !== undefined && entry.revokedAt === null ? entry : undefined
+  }
+
   /** The newest live entry of a group (`groupOf`), in O(1) amortized. */
   newestLive(group: string): [string, V] | undefined {
     const g = this.#groups.get(group)
     if (!g) return undefined
-    for (let key = g.order.at(-1); key !== undefined; key = g.order.at(-1)) {
-      // A key that left the live set goes; should it come back (a new `set`), it is pushed anew.
-      if (g.live.has(key)) return [key, this.#entries.get(key)!]
-      g.order.pop()
+    for (let key = g.keys.at(-1); key !== undefined; key = g.keys.at(-1)) {
+      const entry = this.#liveEntry(key)
+      if (entry) return [key, entry]
+      // It left; should it come back (a new `set`), it is pushed anew.
+      g.keys.pop()
     }
     return undefined
   }
 
-  /** The live entries of a group, oldest first. */
+  /** The live entries of a group, oldest first (a copy: the caller may revoke them as it goes). */
   *liveOf(group: string): IterableIterator<[string, V]> {
     const g = this.#groups.get(group)
     if (!g) return
-    for (const key of [...g.live]) {
-      const entry = this.#entries.get(key)
-      if (entry) yield [key, entry]
+    const seen = new Set<string>()
+    for (const key of [...g.keys]) {
+      const entry = this.#liveEntry(key)
+      if (entry && !seen.has(key)) {
+        seen.add(key)
+        yield [key, entry]
+      }
     }
   }
 
@@ -233,39 +247,49 @@ export class ExpiringStore<V extends StoredGrant> {
     if (name === null) return
     let g = this.#groups.get(name)
     if (!g) {
-      this.#groups.set(name, (g = { clientId: entry.clientId, live: new Set(), order: [], tags: this.#tagOf ? new Map() : null }))
+      this.#groups.set(name, (g = { clientId: entry.clientId, keys: [], live: 0, tags: this.#tagOf ? new Map() : null }))
       let names = this.#groupsByClient.get(entry.clientId)
       if (!names) this.#groupsByClient.set(entry.clientId, (names = new Set()))
       names.add(name)
     }
-    g.live.add(key)
-    g.order.push(key)
+    g.keys.push(key)
+    g.live++
     if (g.tags) {
       const tag = this.#tagOf!(entry)
       g.tags.set(tag, (g.tags.get(tag) ?? 0) + 1)
     }
   }
 
-  /** Takes a live entry out of its group (it was revoked or removed). */
+  /** Takes a live entry out of its group: it is about to be revoked or removed (still live until then). */
   #leaveGroup(key: string, entry: V): void {
     const name = this.#groupOf?.(entry) ?? null
     if (name === null) return
     const g = this.#groups.get(name)
-    if (!g || !g.live.delete(key)) return
+    if (!g) return
+    g.live--
     if (g.tags) {
       const tag = this.#tagOf!(entry)
       const n = (g.tags.get(tag) ?? 1) - 1
       if (n > 0) g.tags.set(tag, n)
       else g.tags.delete(tag)
     }
-    if (g.live.size === 0) {
+    if (g.live <= 0) {
       this.#groups.delete(name)
       const names = this.#groupsByClient.get(g.clientId)
       names?.delete(name)
       if (names?.size === 0) this.#groupsByClient.delete(g.clientId)
+    } else if (g.keys.length > 2 * g.live + 16) {
+      // Keys of entries that left pile up until `newestLive` pops them; past half, they go (`key` is
+      // leaving too). A key set twice keeps its newest place.
+      const kept: string[] = []
+      const seen = new Set<string>([key])
+      for (let i = g.keys.length - 1; i >= 0; i--) {
+        const k = g.keys[i]!
+        if (!seen.has(k) && this.#liveEntry(k) !== undefined) kept.push(k)
+        seen.add(k)
+      }
+      g.keys = kept.reverse()
     }
-    // Keys of entries that left pile up in `order` until `newestLive` pops them; past half, they go.
-    else if (g.order.length > 2 * g.live.size + 16) g.order = g.order.filter((k) => g.live.has(k))
   }
 
   #unindexClient(key: string, clientId: string): void {
