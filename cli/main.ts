@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { serve } from './serve.ts'
 import { isMain } from './is-main.ts'
 
 export const USAGE = `usage: oauth-fakes <command> [options]
@@ -48,6 +47,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const command = first === undefined || first.startsWith('-') ? 'serve' : first
   const args = command === first ? rest : argv
   if (command === 'serve') {
+    // Imported here: `--version` and `--help` load no server.
+    const { serve } = await import('./serve.ts')
     const started = await serve(args)
     if (typeof started === 'number') return started
     return new Promise<number>((resolve) => {

@@ -8,6 +8,8 @@
 export { createFakes } from './fakes.ts'
 export type { ClientSpec, Fakes, FakesOptions } from './fakes.ts'
 export { createHandlers } from './adapters/msw.ts'
+export { createFetch } from './fetch.ts'
+export type { CreateFetchOptions } from './fetch.ts'
 export { createAdminApp } from './admin.ts'
 export { startServer } from './server.ts'
 export type { RunningServer, ServerOptions } from './server.ts'

@@ -238,19 +238,13 @@ function setOffset(fakes: Fakes, offsetMs: number): void {
   if (ahead > 1000) fakes.clock.advance(ahead / 1000)
 }
 
-/** Puts an entry back where it was, indexes included (latest grant, refresh tokens by subject). */
+/** Puts an entry back where it was, the latest grant included (the stores index the rest themselves). */
 function restoreEntry(rt: ProviderRuntime, store: StoreName, key: string, entry: CodeEntry | TokenEntry): void {
   const now = rt.clock.now()
   rt[store].set(key, entry as never, now)
-  if (store === 'codes') return
+  if (store !== 'accessTokens') return
   const t = entry as TokenEntry
   if (t.userId === null && t.teamId === null && t.accountId === null) return
-  const subject = latestGrantKey(t.clientId, t)
-  if (store === 'accessTokens') rt.latestGrants.set(subject, key)
-  else {
-    let set = rt.refreshBySubject.get(subject)
-    if (!set) rt.refreshBySubject.set(subject, (set = new Set()))
-    set.add(key)
-  }
+  rt.latestGrants.set(latestGrantKey(t.clientId, t), key)
 }
 

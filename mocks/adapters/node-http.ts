@@ -1,6 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { BUFFERED_BODY, TEXT_BODY, lazyPrototype } from '../engine/http.ts'
+import { TEXT_BODY, lightRequest } from '../engine/http.ts'
 
 /** What the adapter knows of the connection a request came on (the server's policies read it). */
 export interface ConnectionInfo {
@@ -95,8 +95,7 @@ export function requestTarget(raw: string | undefined): string | null {
  * Node request → web `Request`. Constructing an undici Request and reading its body stream costs
  * ~35 µs, more than everything the engine does for a token request, so the body is read with
  * Node's own events (at most `cap` bytes are kept: the engine answers 413 past its limit) and the
- * Request is a light object: `url`, `method` and `headers` are its own, the body is attached under
- * `BUFFERED_BODY`, and any other Request member builds the real Request on first use.
+ * Request is a light one (../engine/http.ts `lightRequest`).
  */
 async function toRequest(req: IncomingMessage, origin: string, cap: number): Promise<Request | null> {
   const target = requestTarget(req.url)
@@ -131,32 +130,6 @@ function readCapped(req: IncomingMessage, cap: number): Promise<Uint8Array | nul
     req.on('error', () => resolve(null))
     req.on('aborted', () => resolve(null))
   })
-}
-
-const REAL = Symbol('real request')
-type Light = { url: string; method: string; headers: Headers; [BUFFERED_BODY]: Uint8Array; [REAL]?: Request }
-
-function real(self: Light): Request {
-  self[REAL] ??= new Request(self.url, {
-    method: self.method,
-    headers: self.headers,
-    body: self.method === 'GET' || self.method === 'HEAD' ? null : Buffer.from(self[BUFFERED_BODY]),
-  })
-  return self[REAL]
-}
-
-const lightPrototype = lazyPrototype(
-  Request.prototype,
-  ['body', 'bodyUsed', 'signal', 'cache', 'credentials', 'destination', 'integrity', 'keepalive', 'mode', 'redirect', 'referrer', 'referrerPolicy', 'duplex'],
-  ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text', 'clone'],
-  real,
-)
-
-function lightRequest(url: string, method: string, headers: Headers, body: Uint8Array): Request {
-  const light = Object.create(lightPrototype) as Light
-  Object.defineProperties(light, { url: { value: url }, method: { value: method }, headers: { value: headers } })
-  light[BUFFERED_BODY] = body
-  return light as unknown as Request
 }
 
 async function send(res: ServerResponse, response: Response): Promise<void> {

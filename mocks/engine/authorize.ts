@@ -327,13 +327,12 @@ export async function handleAuthorizationRequest<Data>(
     return errorRedirect({ reason: 'access_denied', error: 'access_denied' })
   }
 
-  const users = profile.users(rt.data)
   if (isDecision) {
     if (!consentPostAllowed(ctx, params, profile.csrfField ?? 'csrf_token', rt.clock.now())) return page({ reason: 'csrf', error: 'invalid_request' })
     if (params.decision !== 'allow') return deny()
     const userId = Number(params.user_id)
     const choice = profile.choices(rt.data, userId, params).find((c) => c.value === params.subject)
-    if (!users.some((u) => u.id === userId) || !choice) return page({ reason: 'invalid_subject', error: 'invalid_request' })
+    if (!profile.users(rt.data).some((u) => u.id === userId) || !choice) return page({ reason: 'invalid_subject', error: 'invalid_request' })
     return issue(choice.subject)
   }
 
@@ -343,6 +342,7 @@ export async function handleAuthorizationRequest<Data>(
   if (mode === 'deny') return deny()
   if (mode === 'allow' && defaultChoice) return issue(defaultChoice.subject)
   if (defaultChoice && profile.skipConsent?.(rt, { client: theClient, subject: defaultChoice.subject, scopes, params })) return issue(defaultChoice.subject)
+  const users = profile.users(rt.data)
   const hidden: Record<string, string> = {}
   for (const [k, v] of Object.entries(params)) if (typeof v === 'string') hidden[k] = v
   return profile.consentPage(

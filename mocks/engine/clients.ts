@@ -1,5 +1,5 @@
-import { factory, primaryKey, nullable } from '@mswjs/data'
 import type { ProviderId } from './controls.ts'
+import { mswData } from './msw-data.ts'
 
 /** A registered OAuth client (an "application" at BookingSync, an "Embed app" at Zapier). */
 export interface Client {
@@ -27,12 +27,9 @@ export interface Client {
   ownerUserId?: number
 }
 
-/**
- * The registered clients, on @mswjs/data as the design card asks, with a `Map` index beside it:
- * every token request authenticates a client, and `findFirst` scans every row.
- */
-export class ClientRegistry {
-  readonly #db = factory({
+function createClientDb() {
+  const { factory, primaryKey, nullable } = mswData()
+  return factory({
     client: {
       key: primaryKey(String),
       provider: String,
@@ -45,15 +42,41 @@ export class ClientRegistry {
       public: Boolean,
     },
   })
+}
+
+type ClientDb = ReturnType<typeof createClientDb>
+
+function insert(db: ClientDb, key: string, client: Client): void {
+  db.client.delete({ where: { key: { equals: key } } })
+  const { provider, clientId, clientSecret, redirectUris, name, scopes, logo } = client
+  db.client.create({ key, provider, clientId, clientSecret, redirectUris, name, scopes, logo, public: client.public === true })
+}
+
+/**
+ * The registered clients, on @mswjs/data as the design card asks, with a `Map` index beside it:
+ * every token request authenticates a client, and `findFirst` scans every row. The @mswjs/data
+ * records are built the first time `db` is read (./msw-data.ts: loading it is most of a cold
+ * start), then kept in step with every registration.
+ */
+export class ClientRegistry {
+  #db: ClientDb | undefined
   readonly #index = new Map<string, Client>()
+
+  /** The clients as @mswjs/data records. */
+  get db(): ClientDb {
+    if (!this.#db) {
+      const db = createClientDb()
+      for (const [key, client] of this.#index) insert(db, key, client)
+      this.#db = db
+    }
+    return this.#db
+  }
 
   /** Registers or replaces a client. */
   register(client: Client): Client {
     const key = `${client.provider}:${client.clientId}`
-    this.#db.client.delete({ where: { key: { equals: key } } })
-    const { provider, clientId, clientSecret, redirectUris, name, scopes, logo } = client
-    this.#db.client.create({ key, provider, clientId, clientSecret, redirectUris, name, scopes, logo, public: client.public === true })
     const stored = { ...client, redirectUris: [...client.redirectUris], scopes: client.scopes && [...client.scopes] }
+    if (this.#db) insert(this.#db, key, stored)
     this.#index.set(key, stored)
     return stored
   }
@@ -72,7 +95,7 @@ export class ClientRegistry {
   }
 
   clear(): void {
-    this.#db.client.deleteMany({ where: { key: { contains: '' } } })
+    this.#db?.client.deleteMany({ where: { key: { contains: '' } } })
     this.#index.clear()
   }
 }

@@ -55,6 +55,16 @@ export function latestGrantKey(clientId: string, subject: GrantSubject): string 
   return `${clientId}|${subject.userId}|${subject.teamId}|${subject.accountId}`
 }
 
+/** The token stores' group of a token (./store.ts `groupOf`): its client and subject, `null` without a subject. */
+export function subjectGroup(entry: { clientId: string } & GrantSubject): string | null {
+  return entry.userId === null && entry.teamId === null && entry.accountId === null ? null : latestGrantKey(entry.clientId, entry)
+}
+
+/** A scope set as one string, whatever the order (the access token store's `tagOf`). */
+export function scopeTag(scopes: readonly string[]): string {
+  return scopes.length === 1 ? scopes[0]! : [...new Set(scopes)].sort().join(' ')
+}
+
 // ---------------------------------------------------------------------------------------------
 // Client authentication — RFC 6749 §2.3.1
 // ---------------------------------------------------------------------------------------------
@@ -120,6 +130,25 @@ export interface TokenFormats {
   newRefreshToken(entry: TokenEntry): string
 }
 
+/** The `revokeOnFirstUse` of a token that retires nothing: one shared, frozen empty list. */
+export const NOTHING_TO_REVOKE: string[] = Object.freeze([]) as unknown as string[]
+
+const internedScopes = new Map<string, string[]>()
+
+/**
+ * One shared array per scope set (in its order): every token of a grant holds its scopes, and a
+ * million tokens mostly hold a handful of sets. Frozen; at most 10,000 sets are kept.
+ */
+export function sharedScopes(scopes: readonly string[]): string[] {
+  const key = scopes.join('\u0000')
+  let shared = internedScopes.get(key)
+  if (!shared) {
+    if (internedScopes.size >= 10_000) internedScopes.clear()
+    internedScopes.set(key, (shared = Object.freeze([...scopes]) as unknown as string[]))
+  }
+  return shared
+}
+
 export interface IssuedTokens {
   access: string
   accessEntry: TokenEntry
@@ -134,6 +163,7 @@ export function issueTokens(
   grant: { clientId: string; subject: GrantSubject; scopes: string[]; grantType: GrantType; withRefresh: boolean; grantId?: string | null },
 ): IssuedTokens {
   const now = rt.clock.now()
+  const scopes = sharedScopes(grant.scopes)
   // Written out rather than spread: one object shape for every entry keeps the stores fast.
   const entry = (kind: TokenEntry['kind'], expiresAt: number | null, pair: string | null): TokenEntry => ({
     clientId: grant.clientId,
@@ -141,14 +171,14 @@ export function issueTokens(
     teamId: grant.subject.teamId,
     accountId: grant.subject.accountId,
     kind,
-    scopes: grant.scopes,
+    scopes,
     issuedAt: now,
     grantType: grant.grantType,
     expiresAt,
     revokedAt: null,
     pair,
     firstUsedAt: null,
-    revokeOnFirstUse: [],
+    revokeOnFirstUse: NOTHING_TO_REVOKE,
     grantId: grant.grantId ?? null,
   })
   const accessEntry = entry('access', now + formats.accessLifetimeSeconds * 1000, null)
@@ -162,28 +192,10 @@ export function issueTokens(
     rt.refreshTokens.set(refresh, refreshEntry, now)
   }
   rt.accessTokens.set(access, accessEntry, now)
-  if (grant.subject.userId !== null || grant.subject.teamId !== null || grant.subject.accountId !== null) {
-    const key = latestGrantKey(grant.clientId, grant.subject)
-    rt.latestGrants.set(key, access)
-    if (refresh !== null) {
-      let set = rt.refreshBySubject.get(key)
-      if (!set) rt.refreshBySubject.set(key, (set = new Set()))
-      set.add(refresh)
-      // Tokens the store no longer holds (swept, or deleted) leave the index too, else it grows
-      // with every token ever issued to the subject. Pruned when it doubled since the last prune,
-      // or when it holds more than twice what the whole store holds (then half of it is gone):
-      // each prune costs at most twice what it removes or what was added since, O(1) per token.
-      if (set.size >= (pruneAt.get(set) ?? 64) || set.size > 2 * rt.refreshTokens.size + 64) {
-        for (const token of set) if (rt.refreshTokens.lookup(token, now).state === 'unknown') set.delete(token)
-        pruneAt.set(set, Math.max(64, set.size * 2))
-      }
-    }
-  }
+  const group = subjectGroup(accessEntry)
+  if (group !== null) rt.latestGrants.set(group, access)
   return { access, accessEntry, refresh, refreshEntry }
 }
-
-/** When each subject's refresh-token index is next pruned (see `issueTokens`). */
-const pruneAt = new WeakMap<Set<string>, number>()
 
 /**
  * How a refresh retires what it replaces. `immediate`: the old pair is revoked at once.
@@ -233,20 +245,14 @@ export function rotateRefreshToken(
 
 /**
  * Revokes every refresh token of one client and subject, except `keep`; returns how many.
- * O(tokens of that subject): the runtime indexes refresh tokens by client and subject.
+ * O(live tokens of that subject): the refresh token store groups its entries by client and subject.
  */
 export function revokeRefreshTokensOf(rt: ProviderRuntime<unknown, unknown>, clientId: string, subject: GrantSubject, keep: string | null = null): number {
   const now = rt.clock.now()
-  const key = latestGrantKey(clientId, subject)
-  const set = rt.refreshBySubject.get(key)
-  if (!set) return 0
   let count = 0
-  for (const token of set) {
-    if (token === keep) continue
-    if (rt.refreshTokens.revoke(token, now)) count++
-    set.delete(token)
+  for (const [token] of rt.refreshTokens.liveOf(latestGrantKey(clientId, subject))) {
+    if (token !== keep && rt.refreshTokens.revoke(token, now)) count++
   }
-  if (set.size === 0) rt.refreshBySubject.delete(key)
   return count
 }
 
@@ -309,7 +315,7 @@ export function authenticateBearer(
     entry.firstUsedAt = now
     if (entry.revokeOnFirstUse.length) {
       revokeTokens(rt, entry.revokeOnFirstUse)
-      entry.revokeOnFirstUse = []
+      entry.revokeOnFirstUse = NOTHING_TO_REVOKE
     }
     rt.accessTokens.touch(token)
   }

@@ -3,9 +3,10 @@ import type { Clock } from './clock.ts'
 import type { Client, ClientRegistry } from './clients.ts'
 import type { ConsentMode, ControlEndpoint, Faults, ProviderId, RequestLog } from './controls.ts'
 import { ProviderError } from './errors.ts'
-import { BUFFERED_BODY, TEXT_BODY } from './http.ts'
+import { BUFFERED_BODY, PARSED_URL, TEXT_BODY } from './http.ts'
 import type { ParamSource, Params } from './params.ts'
 import { DEFAULT_MAX_BODY_BYTES, readParams } from './params.ts'
+import { scopeTag, subjectGroup } from './oauth.ts'
 import { ExpiringStore, StoreFullError, type StoredGrant } from './store.ts'
 
 /** Who a grant speaks for: a user, a team (cal.com team grants) and/or an account (BookingSync). */
@@ -68,8 +69,6 @@ export interface ProviderRuntime<Data = unknown, Options = unknown> {
   readonly refreshTokens: ExpiringStore<TokenEntry>
   /** The newest access token per client and subject (`latestGrantKey`): what "already approved" is judged by. */
   readonly latestGrants: Map<string, string>
-  /** Refresh tokens per client and subject, so a subject's tokens are revoked without scanning the store. */
-  readonly refreshBySubject: Map<string, Set<string>>
   /** The provider's options (its profile switches); replaced, never mutated, by `Fakes.setOptions`. */
   options: Options
   data: Data
@@ -267,7 +266,7 @@ export function createProviderApp<Data, Options>(
   }
 
   async function handle(request: Request): Promise<Response | undefined> {
-    const url = new URL(request.url)
+    const url = (request as Request & { [PARSED_URL]?: URL })[PARSED_URL] ?? new URL(request.url)
     const where = matchBase(url)
     if (!where) return undefined
     const method = request.method.toUpperCase()
@@ -419,17 +418,26 @@ export function createRuntime<Data, Options>(
   services: ProviderServices,
   options: unknown = {},
 ): ProviderRuntime<Data, Options> {
+  // Built on first use: the server answers its first requests (`GET /`, the control API) without
+  // loading @mswjs/data (./msw-data.ts), and a provider never asked for never builds its data.
+  let data: { value: Data } | undefined
   const rt: ProviderRuntime<Data, Options> = {
     id: def.id,
     clock: services.clock,
     clients: services.clients,
     codes: new ExpiringStore<CodeEntry>({ maxEntries: services.maxGrants }),
-    accessTokens: new ExpiringStore<TokenEntry>({ maxEntries: services.maxGrants }),
-    refreshTokens: new ExpiringStore<TokenEntry>({ maxEntries: services.maxGrants }),
+    // Grouped by client and subject, so nothing on the request path walks a store (./store.ts).
+    accessTokens: new ExpiringStore<TokenEntry>({ maxEntries: services.maxGrants, groupOf: subjectGroup, tagOf: (e) => scopeTag(e.scopes) }),
+    refreshTokens: new ExpiringStore<TokenEntry>({ maxEntries: services.maxGrants, groupOf: subjectGroup }),
     latestGrants: new Map(),
-    refreshBySubject: new Map(),
     options: def.optionsSchema.parse(options),
-    data: def.createData(),
+    get data(): Data {
+      data ??= { value: def.createData() }
+      return data.value
+    },
+    set data(value: Data) {
+      data = { value }
+    },
     consent: () => services.consent(def.id),
     defaultUserId: () => def.defaultUserId(rt.data),
     client(clientId) {
@@ -442,8 +450,6 @@ export function createRuntime<Data, Options>(
       count += rt.accessTokens.revokeClient(clientId, now)
       count += rt.refreshTokens.revokeClient(clientId, now)
       for (const key of [...rt.latestGrants.keys()]) if (key.startsWith(`${clientId}|`)) rt.latestGrants.delete(key)
-      // Every refresh token of the client is revoked: nothing is left for the per-subject index to revoke.
-      for (const key of [...rt.refreshBySubject.keys()]) if (key.startsWith(`${clientId}|`)) rt.refreshBySubject.delete(key)
       return count
     },
   }

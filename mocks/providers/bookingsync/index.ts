@@ -11,7 +11,7 @@ import type { ControlEndpoint } from '../../engine/controls.ts'
 import { randomBase64url, randomHex } from '../../engine/crypto.ts'
 import { type ErrorCode, ProviderError, reasonPhrase } from '../../engine/errors.ts'
 import { type HeaderMap, basicCredentials, json, textResponse } from '../../engine/http.ts'
-import { type ClientAuthProfile, type TokenFormats, authenticateBearer, authenticateClient, issueTokens, redirectUriAllowed, requestAccessToken, revokeTokens, unique } from '../../engine/oauth.ts'
+import { type ClientAuthProfile, type TokenFormats, authenticateBearer, authenticateClient, issueTokens, latestGrantKey, redirectUriAllowed, requestAccessToken, revokeTokens, scopeTag, unique } from '../../engine/oauth.ts'
 import type { ParamSource, Params } from '../../engine/params.ts'
 import type { GrantSubject, ProviderRuntime, RequestContext, Route, TokenEntry } from '../../engine/provider.ts'
 import { defineProvider } from '../../engine/provider.ts'
@@ -243,7 +243,6 @@ function authorizeProfile(rt: Rt): AuthorizeProfile<BookingsyncData> {
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((s) => b.includes(s))
-const sameSubject = (e: GrantSubject, s: GrantSubject) => e.userId === s.userId && e.teamId === s.teamId && e.accountId === s.accountId
 
 /**
  * Whether an earlier access token lets the owner skip the consent page. Revoked tokens never
@@ -253,14 +252,11 @@ const sameSubject = (e: GrantSubject, s: GrantSubject) => e.userId === s.userId 
  * any non-revoked token with the request's scopes (DK@v.5.6.9:lib/doorkeeper/models/access_token_mixin.rb#L90-L161).
  */
 function matchingToken(rt: Rt, r: DoorkeeperRelease, client: Client, subject: GrantSubject, scopes: readonly string[]): boolean {
-  let newest: TokenEntry | undefined
-  for (const [, entry] of rt.accessTokens.entriesOf(client.clientId)) {
-    if (entry.revokedAt !== null || !sameSubject(entry, subject)) continue
-    if (r.matchingToken === 'any' && sameSet(entry.scopes, scopes)) return true
-    if (!newest || entry.issuedAt >= newest.issuedAt) newest = entry
-  }
-  if (r.matchingToken === 'any' || !newest) return false
-  return sameSet(newest.scopes, client.scopes?.length ? client.scopes : scopes)
+  // The access token store groups live (non-revoked) tokens by client and subject, and counts them by scope set.
+  const group = latestGrantKey(client.clientId, subject)
+  if (r.matchingToken === 'any') return rt.accessTokens.hasLiveTagged(group, scopeTag(scopes))
+  const newest = rt.accessTokens.newestLive(group)?.[1]
+  return newest !== undefined && sameSet(newest.scopes, client.scopes?.length ? client.scopes : scopes)
 }
 
 /** The out-of-band code page: `GET /oauth/authorize/<code>` (4.2.6) or `/oauth/authorize/native?code=` (4.3+). Rails' path parameter wins over the query. */
@@ -448,8 +444,13 @@ function tokenInfo(rt: Rt, ctx: RequestContext): Response {
 function installedAccounts(rt: Rt, clientId: string): number[] {
   const now = rt.clock.now()
   const authorized: number[] = []
-  for (const [token, entry] of rt.refreshTokens.entriesOf(clientId)) {
-    if (entry.accountId !== null && rt.refreshTokens.lookup(token, now).state === 'valid') authorized.push(entry.accountId)
+  // One group per subject (user and account) with live refresh tokens: bounded by subjects, not tokens.
+  for (const group of rt.refreshTokens.groupsOf(clientId)) {
+    const newest = rt.refreshTokens.newestLive(group)
+    if (!newest || newest[1].accountId === null) continue
+    const valid = (token: string) => rt.refreshTokens.lookup(token, now).state === 'valid'
+    // The newest is the last to expire (one lifetime for all); the others are asked only if it has expired.
+    if (valid(newest[0]) || [...rt.refreshTokens.liveOf(group)].some(([token]) => valid(token))) authorized.push(newest[1].accountId)
   }
   return unique([...rt.data.installedAccountIds(clientId), ...authorized]).sort((a, b) => a - b)
 }

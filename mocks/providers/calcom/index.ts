@@ -549,7 +549,7 @@ function authorizeProfile(rt: Rt): AuthorizeProfile<CalcomData> {
             return url.toString()
           },
     skipConsent: a.trusted ? (_rt, { client }) => client.trusted === true : undefined,
-    users: (data) => data.db.user.getAll().map((u) => ({ id: u.id, label: `${u.name} (${u.username})` })),
+    users: (data) => data.users().map((u) => ({ id: u.id, label: `${u.name} (${u.username})` })),
     // The user, plus teams where the user is OWNER or ADMIN (68bd877c5:…/generateAuthCode.handler.ts#L37-L55);
     // from index 5b6d63e6 the selector shows only with `show_account_selector=true`.
     choices(data, userId, params) {
