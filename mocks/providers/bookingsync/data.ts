@@ -11,32 +11,32 @@ import {
 import { mswData } from '../../engine/msw-data.ts'
 import { Table, lazyView, orderBy } from '../../engine/records.ts'
 
-interface UserRow {
+export interface UserRow {
   id: number
   name: string
   email: string
 }
 /** Nested values are kept as their API rendering in JSON: each reader gets its own copy. */
-interface AccountRow {
+export interface AccountRow {
   id: number
   json: string
 }
-interface MembershipRow {
+export interface MembershipRow {
   id: string
   userId: number
   accountId: number
 }
-interface InstallationRow {
+export interface InstallationRow {
   id: string
   clientId: string
   accountId: number
 }
-interface RentalRow {
+export interface RentalRow {
   id: number
   accountId: number
   json: string
 }
-interface BookingRow {
+export interface BookingRow {
   id: number
   accountId: number
   rentalId: number

@@ -8,7 +8,7 @@ import {
 import { mswData } from '../../engine/msw-data.ts'
 import { Table, lazyView, orderBy } from '../../engine/records.ts'
 
-interface UserRow {
+export interface UserRow {
   id: number
   username: string
   name: string
@@ -17,18 +17,18 @@ interface UserRow {
   locale: string
   apiKey: string
 }
-interface TeamRow {
+export interface TeamRow {
   id: number
   name: string
   slug: string
 }
-interface MembershipRow {
+export interface MembershipRow {
   id: string
   userId: number
   teamId: number
   role: string
 }
-interface BookingRow {
+export interface BookingRow {
   id: number
   userId: number | null
   teamId: number | null

@@ -17,7 +17,7 @@ import {
 import { mswData } from '../../engine/msw-data.ts'
 import { Table, lazyView, orderBy } from '../../engine/records.ts'
 
-interface UserRow {
+export interface UserRow {
   id: number
   first_name: string
   last_name: string
