@@ -21,8 +21,8 @@
  * In-process parts run in a child bundled by esbuild (compiled as a build compiles, without tsx).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { cpus, loadavg, tmpdir } from 'node:os'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -91,7 +91,9 @@ let inProcess: string | undefined
 /** Runs the in-process bench child (bundled once) and parses its JSON line. */
 async function inProcessRun(args: string[], nodeArgs: string[] = []): Promise<unknown> {
   if (!inProcess) {
-    const dir = mkdtempSync(join(tmpdir(), 'oauth-fakes-bench-'))
+    // Beside node_modules, so that the bundle finds the packages it leaves external.
+    mkdirSync(join(ROOT, 'node_modules/.cache'), { recursive: true })
+    const dir = mkdtempSync(join(ROOT, 'node_modules/.cache/oauth-fakes-bench-'))
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
     inProcess = join(dir, 'bench-inprocess.mjs')
     await build({

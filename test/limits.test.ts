@@ -100,3 +100,25 @@ describe('HTTP Basic client authentication', () => {
     expect(res!.status).toBe(200)
   })
 })
+
+describe('idle connections', () => {
+  it('closes a connection that sent only blank lines with 408 once the headers timeout has passed (not 30 s later, at Node’s default check)', async () => {
+    const { listen } = await import('../mocks/adapters/node-http.ts')
+    const { connect } = await import('node:net')
+    // A short headers timeout stands for the default 10 s; without a check interval of its own,
+    // Node enforces it only every 30 s, and this test would run into its own timeout.
+    const running = await listen([async () => new Response('ok')], { host: '127.0.0.1', headersTimeoutMs: 500, requestTimeoutMs: 1000 })
+    try {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(running.port, '127.0.0.1', () => socket.write('\r\n\r\n\r\n\r\n'))
+        let text = ''
+        socket.on('data', (c: Buffer) => (text += c.toString()))
+        socket.on('close', () => resolve(text))
+        socket.on('error', reject)
+      })
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /)
+    } finally {
+      await running.close()
+    }
+  }, 25_000)
+})
