@@ -202,8 +202,11 @@ function endpoints(fakes: Fakes, p: ProviderId): Endpoint[] {
       name: 'API call (client-credentials token)',
       prepare: async (fetch, k) => {
         const { access_token } = await json<{ access_token: string }>(cc(fetch))
-        const url = p === 'zapier' ? 'https://api.zapier.com/v2/apps' : s.apiUrl
-        return same(k, () => read(fetch(url, bearer(access_token))))
+        // Zapier's one app-token endpoint deletes a promotion: an unknown id (404) after the token checks.
+        if (p === 'zapier') return same(k, () => read(fetch('https://api.zapier.com/v2/promotions/none', { method: 'DELETE', ...bearer(access_token) })).then((status) => (status === 404 ? 200 : status)))
+        // The generic provider's resource is a user's: its token is looked up by introspection (RFC 7662).
+        if (p === 'oauth2') return same(k, () => read(fetch('https://oauth2.example/introspect', form({ token: access_token, ...s.auth }))))
+        return same(k, () => read(fetch(s.apiUrl, bearer(access_token))))
       },
     })
   }
