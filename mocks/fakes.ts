@@ -1,4 +1,5 @@
 import { type Clock, createClock } from './engine/clock.ts'
+import { clientFromSpec } from './engine/client-spec.ts'
 import { type Client, ClientRegistry } from './engine/clients.ts'
 import {
   type ConsentMode,
@@ -227,19 +228,7 @@ export function createFakes(options: FakesOptions = {}): Fakes {
       if (clients.size >= max && !clients.get(spec.provider, spec.clientId)) throw new Error(`clients: at most ${max} registered clients; reset or replace one`)
       if (spec.public === true && spec.clientSecret !== undefined) throw new Error('clientSecret: a public client has no secret')
       if (spec.public !== true && !spec.clientSecret) throw new Error('clientSecret: required unless public is true')
-      const client = clients.register({
-        provider: spec.provider,
-        clientId: spec.clientId,
-        clientSecret: spec.clientSecret ?? '',
-        redirectUris: spec.redirectUris,
-        name: spec.name ?? spec.clientId,
-        scopes: spec.scopes ?? null,
-        logo: spec.logo ?? null,
-        ...(spec.public === true ? { public: true } : {}),
-        ...(spec.status !== undefined ? { status: spec.status } : {}),
-        ...(spec.trusted !== undefined ? { trusted: spec.trusted } : {}),
-        ...(spec.ownerUserId !== undefined ? { ownerUserId: spec.ownerUserId } : {}),
-      })
+      const client = clients.register(clientFromSpec(spec.provider, spec))
       emit({ kind: 'client', client })
       return client
     },

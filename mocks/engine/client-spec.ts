@@ -4,6 +4,8 @@
  * words.
  */
 import { z } from 'zod'
+import type { Client } from './clients.ts'
+import type { ProviderId } from './controls.ts'
 
 export const clientIdSchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 printable ASCII characters')
 
@@ -42,3 +44,28 @@ export function clientSecretRule(c: { public?: boolean | undefined; clientSecret
 
 /** A client without `provider`, unknown keys refused (the config file, a provider declaration). */
 export const clientSpecSchema = z.object(clientFields).strict().superRefine(clientSecretRule)
+
+/** What a registration carries: a client without `provider`, secret optional (public clients). */
+export type ClientFields = Omit<Client, 'provider' | 'clientSecret' | 'name' | 'scopes' | 'logo'> & {
+  clientSecret?: string | undefined
+  name?: string | undefined
+  scopes?: string[] | null | undefined
+  logo?: string | null | undefined
+}
+
+/** The registry's record of a client: defaults filled in (the name is the id), absent flags left out. */
+export function clientFromSpec(provider: ProviderId, spec: ClientFields): Client {
+  return {
+    provider,
+    clientId: spec.clientId,
+    clientSecret: spec.clientSecret ?? '',
+    redirectUris: spec.redirectUris,
+    name: spec.name ?? spec.clientId,
+    scopes: spec.scopes ?? null,
+    logo: spec.logo ?? null,
+    ...(spec.public === true ? { public: true } : {}),
+    ...(spec.status !== undefined ? { status: spec.status } : {}),
+    ...(spec.trusted !== undefined ? { trusted: spec.trusted } : {}),
+    ...(spec.ownerUserId !== undefined ? { ownerUserId: spec.ownerUserId } : {}),
+  }
+}

@@ -16,7 +16,7 @@ import type { ProviderDefinition } from '../engine/provider.ts'
 import { createOauth2Provider, tokenBits } from './oauth2/index.ts'
 import { type EndpointPath, type Oauth2Options, type Oauth2Profile, type Oauth2User, oauth2Profile } from './oauth2/profile.ts'
 import type { Oauth2Data } from './oauth2/data.ts'
-import { clientSpecSchema } from '../engine/client-spec.ts'
+import { clientFromSpec, clientSpecSchema } from '../engine/client-spec.ts'
 
 /** A registered client, as the control API and the config file take one (without `provider`). */
 export { clientSpecSchema }
@@ -122,16 +122,7 @@ export function customProfile(spec: z.output<typeof customProviderSchema>): Oaut
   })
   const users: Oauth2User[] = spec.users ? spec.users.map((u) => ({ ...u }) as Oauth2User) : [...base.users]
   const scopes = spec.scopes?.known ?? base.scopes.known
-  const clients: Client[] = (spec.clients ?? [defaultClient(spec.id)]).map((c) => ({
-    provider: spec.id,
-    clientId: c.clientId,
-    clientSecret: c.clientSecret ?? '',
-    redirectUris: c.redirectUris,
-    name: c.name ?? c.clientId,
-    scopes: c.scopes ?? null,
-    logo: c.logo ?? null,
-    ...(c.public === true ? { public: true } : {}),
-  }))
+  const clients: Client[] = (spec.clients ?? [defaultClient(spec.id)]).map((c) => clientFromSpec(spec.id, c))
   return {
     id: spec.id,
     title: spec.title,

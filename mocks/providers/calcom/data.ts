@@ -1,6 +1,7 @@
 import {
   type CalcomBookingFixture,
   type CalcomRole,
+  type CalcomUserFixture,
   calcomBookings,
   calcomTeams,
   calcomUsers,
@@ -8,15 +9,8 @@ import {
 import { mswData } from '../../engine/msw-data.ts'
 import { Table, lazyView, orderBy } from '../../engine/records.ts'
 
-export interface UserRow {
-  id: number
-  username: string
-  name: string
-  email: string
-  timeZone: string
-  locale: string
-  apiKey: string
-}
+/** A user as the fixture declares one. */
+export type UserRow = CalcomUserFixture
 export interface TeamRow {
   id: number
   name: string

@@ -3,6 +3,7 @@ import {
   type ZapierAppFixture,
   type ZapierAuthenticationFixture,
   type ZapierCategoryFixture,
+  type ZapierUserFixture,
   type ZapierZapFixture,
   type ZapierZapTemplateFixture,
   zapierActions,
@@ -17,15 +18,8 @@ import {
 import { mswData } from '../../engine/msw-data.ts'
 import { Table, lazyView, orderBy } from '../../engine/records.ts'
 
-export interface UserRow {
-  id: number
-  first_name: string
-  last_name: string
-  full_name: string
-  email: string
-  email_confirmed: boolean
-  timezone: string
-}
+/** A user as the fixture declares one. */
+export type UserRow = ZapierUserFixture
 /** The full fixture as JSON: each reader gets its own copy. */
 type JsonRow<K extends string | number, Extra = object> = { id: K; json: string } & Extra
 
