@@ -62,7 +62,10 @@ export class ClientRegistry {
   #db: ClientDb | undefined
   readonly #index = new Map<string, Client>()
 
-  /** The clients as @mswjs/data records. */
+  /**
+   * The clients as @mswjs/data records. @internal: left out of the package's declarations, which
+   * would otherwise bring @mswjs/data's own (they do not pass a consumer's strict lib check).
+   */
   get db(): ClientDb {
     if (!this.#db) {
       const db = createClientDb()
