@@ -101,7 +101,17 @@ async function toRequest(req: IncomingMessage, origin: string, cap: number): Pro
   const target = requestTarget(req.url)
   // Concatenated with OUR origin, a target like `//evil.example/x` stays a path on this server.
   const candidate = `${origin}${target ?? '/'}`
-  const url = target !== null && URL.canParse(candidate) ? candidate : `${origin}/`
+  // Parsed once here; the server, the fakes and the provider read this URL (`PARSED_URL`) instead of parsing `url` again.
+  let parsed: URL | undefined
+  if (target !== null) {
+    try {
+      parsed = new URL(candidate)
+    } catch {
+      parsed = undefined
+    }
+  }
+  const url = parsed ? candidate : `${origin}/`
+  parsed ??= new URL(url)
   const method = req.method ?? 'GET'
   const headers = new Headers()
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -113,7 +123,7 @@ async function toRequest(req: IncomingMessage, origin: string, cap: number): Pro
   }
   const body = method === 'GET' || method === 'HEAD' ? new Uint8Array(0) : await readCapped(req, cap)
   if (body === null) return null
-  return lightRequest(url, method, headers, body)
+  return lightRequest(url, method, headers, body, parsed)
 }
 
 /** The body, at most `cap` bytes kept; `null` when the peer aborted. */

@@ -63,6 +63,8 @@ export interface ExchangeRecord {
   status: number
   responseHeaders: Headers
   responseBody: string
+  /** `responseBody` was made for this answer (`JSON.stringify`) and shares memory with nothing larger: kept without a copy. */
+  responseBodyFresh?: boolean
 }
 
 interface Stored {
@@ -106,8 +108,8 @@ function detached(text: string): string {
   return text.length === 0 ? text : Buffer.from(text, 'utf8').toString('utf8')
 }
 
-function cutText(text: string): { text: string; truncated: boolean } {
-  if (text.length <= LOGGED_BODY_BYTES) return { text: detached(text), truncated: false }
+function cutText(text: string, fresh: boolean): { text: string; truncated: boolean } {
+  if (text.length <= LOGGED_BODY_BYTES) return { text: fresh ? text : detached(text), truncated: false }
   return { text: detached(text.slice(0, LOGGED_BODY_BYTES)), truncated: true }
 }
 
@@ -163,7 +165,7 @@ export class RequestLog {
 
   record(exchange: ExchangeRecord): void {
     const request = cutBytes(exchange.requestBody)
-    const response = cutText(exchange.responseBody)
+    const response = cutText(exchange.responseBody, exchange.responseBodyFresh === true)
     const requestHeaders = headerPairs(exchange.requestHeaders)
     const responseHeaders = headerPairs(exchange.responseHeaders)
     const entry: Stored = {

@@ -3,7 +3,7 @@ import type { Clock } from './clock.ts'
 import type { Client, ClientRegistry } from './clients.ts'
 import type { ConsentMode, ControlEndpoint, Faults, ProviderId, RequestLog } from './controls.ts'
 import { ProviderError } from './errors.ts'
-import { BUFFERED_BODY, PARSED_URL, TEXT_BODY } from './http.ts'
+import { BUFFERED_BODY, FRESH_TEXT, PARSED_URL, TEXT_BODY } from './http.ts'
 import type { ParamSource, Params } from './params.ts'
 import { DEFAULT_MAX_BODY_BYTES, readParams } from './params.ts'
 import { scopeTag, subjectGroup } from './oauth.ts'
@@ -346,6 +346,7 @@ export function createProviderApp<Data, Options>(
       status: response.status,
       responseHeaders: response.headers,
       responseBody: await responseText(response),
+      responseBodyFresh: (response as Response & { [FRESH_TEXT]?: true })[FRESH_TEXT] === true,
     })
     return response
   }

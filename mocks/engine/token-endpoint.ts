@@ -264,5 +264,5 @@ export async function handleTokenRequest(rt: ProviderRuntime<unknown, unknown>, 
     const client = state.client ?? fail('invalid_client')
     issued = issueTokens(rt, profile.formats, { clientId: client.clientId, subject: { userId: null, teamId: null, accountId: null }, scopes: state.scopes ?? [], grantType, withRefresh: false })
   }
-  return textResponse(JSON.stringify(profile.body(issued)), { status: 200, headers: { 'content-type': 'application/json', ...(profile.headers ?? NO_STORE) } })
+  return textResponse(JSON.stringify(profile.body(issued)), { status: 200, headers: { 'content-type': 'application/json', ...(profile.headers ?? NO_STORE) } }, true)
 }

@@ -441,7 +441,7 @@ async function token(rt: Rt, ctx: RequestContext): Promise<Response> {
     if (body.grant_type === 'password') passwordGrant(rt, ctx, body)
     const response = await handleTokenRequest(rt as ProviderRuntime<unknown, unknown>, tokenProfile, ctx)
     const issued = JSON.parse(await response.text()) as Record<string, unknown>
-    return textResponse(pythonJson(issued), { status: response.status, headers: response.headers })
+    return textResponse(pythonJson(issued), { status: response.status, headers: response.headers }, true)
   } catch (error) {
     throw error instanceof ProviderError ? withState(error) : error
   }
