@@ -15,6 +15,7 @@
  * refreshes from `expires_in` for missing an expiry its clock did not show (see `refresh-on-expiry`).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -23,6 +24,13 @@ export const FAKETIME_LIBRARIES = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketi
 
 export function findFaketime(): string | undefined {
   return FAKETIME_LIBRARIES.find((p) => existsSync(p))
+}
+
+/** `findFaketime()` once per process: every scenario asks. */
+let faketime: { library: string | undefined } | undefined
+function cachedFaketime(): string | undefined {
+  faketime ??= { library: findFaketime() }
+  return faketime.library
 }
 
 /** How far a client's clock can be moved: by itself (`faketime`), or only through the offset file. */
@@ -35,12 +43,20 @@ export class ClientClock {
   readonly #library: string | undefined
   #offsetSeconds = 0
 
-  constructor(mode: ClientClockMode) {
-    this.dir = mkdtempSync(join(tmpdir(), 'oauth-fakes-clock-'))
+  /** `dir`: a directory `create` made and wrote the files in (without it, the constructor makes and writes them, synchronously). */
+  constructor(mode: ClientClockMode, dir?: string) {
+    this.dir = dir ?? mkdtempSync(join(tmpdir(), 'oauth-fakes-clock-'))
     this.offsetFile = join(this.dir, 'offset')
     this.#faketimeFile = join(this.dir, 'faketime')
-    this.#library = mode === 'faketime' ? findFaketime() : undefined
-    this.#write()
+    this.#library = mode === 'faketime' ? cachedFaketime() : undefined
+    if (dir === undefined) this.#write()
+  }
+
+  /** A clock whose files are made without blocking the event loop (the suite makes one per scenario). */
+  static async create(mode: ClientClockMode): Promise<ClientClock> {
+    const dir = await mkdtemp(join(tmpdir(), 'oauth-fakes-clock-'))
+    await Promise.all([writeFile(join(dir, 'offset'), '0\n'), writeFile(join(dir, 'faketime'), '+0\n')])
+    return new ClientClock(mode, dir)
   }
 
   /** Whether the client's own clock moves (libfaketime preloaded). */
@@ -77,5 +93,10 @@ export class ClientClock {
 
   dispose(): void {
     rmSync(this.dir, { recursive: true, force: true })
+  }
+
+  /** `dispose`, without blocking the event loop. */
+  async close(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true })
   }
 }

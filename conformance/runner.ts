@@ -160,7 +160,7 @@ async function runScenario(scenario: Scenario, profile: ConformanceProfile, opti
   const stage = await options.createStage(profile)
   let client: ClientDriver | undefined
   let browser: UserAgentHandle | undefined
-  const clock = options.clientClock === 'none' ? undefined : new ClientClock(options.clientClock ?? 'faketime')
+  const clock = options.clientClock === 'none' ? undefined : await ClientClock.create(options.clientClock ?? 'faketime')
   try {
     const endpoints = endpointsOf(stage.fakes, profile)
     const prepared = await options.launcher.prepare()
@@ -219,7 +219,7 @@ async function runScenario(scenario: Scenario, profile: ConformanceProfile, opti
     await browser?.close()
     await client?.close()
     await stage.close()
-    clock?.dispose()
+    await clock?.close()
   }
 }
 
