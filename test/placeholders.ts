@@ -140,9 +140,9 @@ export function placeholdersFor(provider: ProviderId): Placeholders {
       if (!code) throw new Error(`no code for ${clientId}: ${answer.status} ${location ?? (await answer.text()).slice(0, 200)}`)
       return code
     }
-    /** A token pair from a real exchange of a fresh code. */
-    const tokens = async (): Promise<Record<string, unknown>> => {
-      const body = new URLSearchParams({ grant_type: 'authorization_code', code: await get('code'), redirect_uri: demo.redirectUris[0]! })
+    /** A token request as the demo client, authenticated the way the provider's recipe says; the JSON of its 200. */
+    const tokenRequest = async (what: string, params: Record<string, string>): Promise<Record<string, unknown>> => {
+      const body = new URLSearchParams(params)
       const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
       if (recipe.clientAuth === 'basic') headers.authorization = `Basic ${Buffer.from(`${demo.clientId}:${demo.clientSecret}`).toString('base64')}`
       else {
@@ -150,9 +150,12 @@ export function placeholdersFor(provider: ProviderId): Placeholders {
         body.set('client_secret', demo.clientSecret)
       }
       const answer = (await fakes.fetch(new Request(`${base(recipe.tokenHost)}${recipe.tokenPath}`, { method: 'POST', headers, body })))!
-      if (answer.status !== 200) throw new Error(`the exchange answered ${answer.status} ${await answer.text()}`)
+      if (answer.status !== 200) throw new Error(`the ${what} answered ${answer.status} ${await answer.text()}`)
       return (await answer.json()) as Record<string, unknown>
     }
+    /** A token pair from a real exchange of a fresh code. */
+    const tokens = async (): Promise<Record<string, unknown>> =>
+      tokenRequest('exchange', { grant_type: 'authorization_code', code: await get('code'), redirect_uri: demo.redirectUris[0]! })
     switch (name) {
       case 'client_id':
         return demo.clientId
@@ -195,16 +198,7 @@ export function placeholdersFor(provider: ProviderId): Placeholders {
       }
       case 'app_access_token': {
         // A client-credentials (app) token, no scope asked: the provider's default scopes.
-        const body = new URLSearchParams({ grant_type: 'client_credentials' })
-        const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
-        if (recipe.clientAuth === 'basic') headers.authorization = `Basic ${Buffer.from(`${demo.clientId}:${demo.clientSecret}`).toString('base64')}`
-        else {
-          body.set('client_id', demo.clientId)
-          body.set('client_secret', demo.clientSecret)
-        }
-        const answer = (await fakes.fetch(new Request(`${base(recipe.tokenHost)}${recipe.tokenPath}`, { method: 'POST', headers, body })))!
-        if (answer.status !== 200) throw new Error(`the client-credentials request answered ${answer.status} ${await answer.text()}`)
-        return String(((await answer.json()) as { access_token: unknown }).access_token)
+        return String((await tokenRequest('client-credentials request', { grant_type: 'client_credentials' })).access_token)
       }
       case 'revoked_access_token': {
         const token = await get('access_token')

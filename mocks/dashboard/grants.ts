@@ -65,20 +65,14 @@ function revokedOrRotated(token: Readonly<TokenEntry>, store: ExpiringStore<Toke
   return 'revoked'
 }
 
+/** A stored code or token as a row, in the state given. */
+function storedRow(kind: GrantRow['kind'], value: string, e: Readonly<CodeEntry | TokenEntry>, state: GrantRow['state'], grantType: GrantRow['grantType']): GrantRow {
+  return { kind, value, clientId: e.clientId, subject: subjectOf(e), scopes: e.scopes, issuedAt: e.issuedAt, expiresAt: e.expiresAt, revokedAt: e.revokedAt, state, grantType }
+}
+
 function tokenRow(kind: 'access' | 'refresh', value: string, e: Readonly<TokenEntry>, store: ExpiringStore<TokenEntry>, now: number): GrantRow {
   const state = baseState(e, now)
-  return {
-    kind,
-    value,
-    clientId: e.clientId,
-    subject: subjectOf(e),
-    scopes: e.scopes,
-    issuedAt: e.issuedAt,
-    expiresAt: e.expiresAt,
-    revokedAt: e.revokedAt,
-    state: state === 'revoked' ? revokedOrRotated(e, store) : state,
-    grantType: e.grantType,
-  }
+  return storedRow(kind, value, e, state === 'revoked' ? revokedOrRotated(e, store) : state, e.grantType)
 }
 
 /** At most this many grants of each kind are shown, the newest (a log of a load test holds thousands). */
@@ -101,18 +95,7 @@ export function listGrants(rt: ProviderRuntime, now: number, answeredCodes: read
   const access = [...rt.accessTokens.entries()]
   const refresh = [...rt.refreshTokens.entries()]
   const last = <T>(list: T[]) => list.slice(Math.max(0, list.length - limit))
-  const codeRows = last(codes).map(([value, e]: readonly [string, Readonly<CodeEntry>]): GrantRow => ({
-    kind: 'code',
-    value,
-    clientId: e.clientId,
-    subject: subjectOf(e),
-    scopes: e.scopes,
-    issuedAt: e.issuedAt,
-    expiresAt: e.expiresAt,
-    revokedAt: e.revokedAt,
-    state: baseState(e, now),
-    grantType: null,
-  }))
+  const codeRows = last(codes).map(([value, e]: readonly [string, Readonly<CodeEntry>]) => storedRow('code', value, e, baseState(e, now), null))
   const held = new Set(codes.map(([value]) => value))
   const consumed = answeredCodes
     .filter((c) => !held.has(c.value))
