@@ -47,13 +47,14 @@ export const CHECKS = [
   // 3./4. Rejected callbacks.
   check({ id: 'state-mismatch-rejected', name: 'Tampered state rejected', description: 'a callback whose state was altered answers non-2xx and makes no token request', severity: 'MUST', refs: ['rfc6749-10.12'] }),
   check({ id: 'state-missing-rejected', name: 'Missing state rejected', description: 'a callback without state answers non-2xx and makes no token request', severity: 'MUST', refs: ['rfc6749-10.12'] }),
-  check({ id: 'denied-callback-rejected', name: 'Denied consent is a failure', description: 'an error=access_denied callback answers non-2xx and makes no token request', severity: 'MUST', refs: ['rfc6749-4.1.2.1', '@authorize'] }),
+  check({ id: 'denied-callback-rejected', name: 'Denied consent is a failure', description: 'the callback after Deny (error=access_denied, or cal.com\'s bare "Go back" redirect) answers non-2xx and makes no token request', severity: 'MUST', refs: ['rfc6749-4.1.2.1', '@authorize'] }),
   // 5. Expired code.
   check({ id: 'expired-code-fails', name: 'Expired code is a failure', description: 'a code delivered after its lifetime: /callback non-2xx, /resource non-2xx', severity: 'MUST', refs: ['rfc6749-4.1.2', '@code'] }),
   // 6./7. Refresh.
   check({ id: 'refresh-on-expiry', name: 'Refresh on expiry', description: 'after the access token expires /resource still answers 2xx, through a refresh the fake accepted', severity: 'MUST', refs: ['rfc6749-6', '@refresh'] }),
-  check({ id: 'refresh-request', name: 'Well-formed refresh', description: 'the refresh request has the documented shape (cal.com: refresh token in Authorization: Bearer; others: refresh_token grant with client auth)', severity: 'MUST', refs: ['rfc6749-6', '@refresh'] }),
+  check({ id: 'refresh-request', name: 'Well-formed refresh', description: 'the refresh request has the documented shape (cal.com before 2026: the refresh token in Authorization: Bearer at its refresh endpoint; otherwise the refresh_token grant with client auth)', severity: 'MUST', refs: ['rfc6749-6', '@refresh'] }),
   check({ id: 'refresh-rotation', name: 'Rotated refresh token used', description: 'after a rotation the next refresh presents the new refresh token, never an old one', severity: 'MUST', refs: ['rfc6749-6', 'rfc6749-10.4', '@refresh'], appliesTo: (p) => p.rotatesRefreshTokens }),
+  check({ id: 'long-session', name: 'Refresh again and again', description: 'three expiries in a row: each refreshed and /resource 2xx (keeps the refresh token the provider gave, with or without rotation)', severity: 'MUST', refs: ['rfc6749-6', 'rfc6749-10.4', '@refresh'] }),
   // 8. Revoked grant.
   check({ id: 'revoked-grant-fails', name: 'Revoked grant is a failure', description: 'after revocation and expiry /resource answers non-2xx', severity: 'MUST', refs: ['rfc6749-5.2', 'contract-5'] }),
   check({ id: 'no-refresh-loop', name: 'At most one refresh per call', description: 'a failing refresh is not retried: at most one refresh request per /resource call', severity: 'MUST', refs: ['rfc6749-5.2', 'contract-5'] }),
@@ -62,6 +63,12 @@ export const CHECKS = [
   check({ id: 'oob-exchange', name: 'Out-of-band code exchange', description: 'a code pasted to POST /oob is exchanged with redirect_uri=urn:ietf:wg:oauth:2.0:oob → 2xx', severity: 'MUST', refs: ['@oob', 'rfc8252-7.1', 'rfc6749-4.1.3'], appliesTo: (p) => p.oob !== null }),
   // 10. Single-use codes.
   check({ id: 'code-single-use', name: 'Codes used once', description: 'the client never presents the same authorization code twice (a replayed callback included)', severity: 'MUST', refs: ['rfc6749-4.1.2', 'rfc6749-10.5'] }),
+  // 12. PKCE, metadata, iss: the generic provider and user-defined ones (docs/providers/oauth2.md).
+  check({ id: 'pkce-challenge', name: 'PKCE challenge (S256)', description: 'every authorization request carries code_challenge_method=S256 and a fresh code_challenge of 43 base64url characters', severity: 'MUST', refs: ['rfc9700-2.1.1', 'rfc7636-4.2'], appliesTo: (p) => p.pkce === true }),
+  check({ id: 'pkce-verifier', name: 'PKCE verifier at exchange', description: 'the code exchange sends the code_verifier whose S256 transform is the code_challenge of that login', severity: 'MUST', refs: ['rfc7636-4.5', 'rfc9700-2.1.1'], appliesTo: (p) => p.pkce === true }),
+  check({ id: 'metadata-endpoints', name: 'Endpoints as the metadata names them', description: 'every request the client sends to the provider goes to an endpoint the metadata document names (or fetches that document at its RFC 8414 location)', severity: 'MUST', refs: ['rfc8414-3', 'rfc8414-3.3'], appliesTo: (p) => p.metadata === true }),
+  check({ id: 'iss-mismatch-rejected', name: 'Wrong iss rejected', description: 'a callback whose iss is not the issuer answers non-2xx and makes no token request', severity: 'MUST', refs: ['rfc9207-2.4', 'rfc9700-4.4.2'], appliesTo: (p) => p.iss === true }),
+  check({ id: 'iss-missing-rejected', name: 'Missing iss rejected', description: 'a callback without iss, from a provider whose metadata says it sends one, answers non-2xx and makes no token request', severity: 'MUST', refs: ['rfc9207-2.4'], appliesTo: (p) => p.iss === true }),
   // 11. Transient failure.
   check({ id: 'token-error-reported', name: 'Failed exchange is a failure', description: 'a 503 from the token endpoint makes /callback non-2xx and stores nothing (/resource non-2xx)', severity: 'MUST', refs: ['rfc6749-5.2', 'contract-5'] }),
   check({ id: 'recovers-after-error', name: 'Next login works after a failure', description: 'after a failed exchange a new login completes (/callback 2xx)', severity: 'MUST', refs: ['contract-5'] }),

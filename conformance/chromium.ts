@@ -16,47 +16,15 @@
  * modes. (Delivering by navigating the page works too, but costs a document load per delivery —
  * measurably slower on a 2-core machine — and follows redirects the answer must not.)
  */
-import { existsSync } from 'node:fs'
+// Types only: nothing here loads playwright-core (./chromium-launch.ts does, when --browser asks for it).
 import type { APIResponse, Browser as PlaywrightBrowser, BrowserContext, CDPSession, Page, Response as PlaywrightResponse } from 'playwright-core'
-import { chromium } from 'playwright-core'
 import { BrowserError, type Decision } from './browser.ts'
 import { type ClientAnswer, type ClientConfig, type ClientDriver, ClientNoAnswerError } from './drivers/driver.ts'
 import type { UserAgentFactory } from './runner.ts'
 import { type LoginResult, PreconditionFailed, type UserAgent, answerLine, isRedirect, providerRefused } from './scenario-run.ts'
 
-/** Debian's Chromium (`apt-get install -y chromium`); `npx playwright install` cannot download here. */
-export const CHROMIUM_PATH = '/usr/bin/chromium'
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-
-/** Chromium is missing or does not start (the CLI exits 2). */
-export class BrowserUnavailableError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'BrowserUnavailableError'
-  }
-}
-
-export interface LaunchOptions {
-  executablePath?: string
-  /**
-   * Let Playwright close the browser on SIGINT/SIGTERM/SIGHUP (its default). The CLI turns this
-   * off and closes the browser itself, after killing the clients.
-   */
-  handleSignals?: boolean
-}
-
-/** One headless Chromium for a whole run; throws BrowserUnavailableError with the fix. */
-export async function launchChromium(options: LaunchOptions = {}): Promise<PlaywrightBrowser> {
-  const executablePath = options.executablePath ?? CHROMIUM_PATH
-  const install = '`apt-get update && apt-get install -y chromium` (npx playwright install cannot download here)'
-  if (!existsSync(executablePath)) throw new BrowserUnavailableError(`--browser needs Chromium at ${executablePath}, which is missing. Install it with ${install}.`)
-  const handle = options.handleSignals ?? true
-  try {
-    return await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, handleSIGINT: handle, handleSIGTERM: handle, handleSIGHUP: handle })
-  } catch (error) {
-    throw new BrowserUnavailableError(`could not start Chromium at ${executablePath}: ${(error as Error).message.split('\n')[0]}. Reinstall it with ${install}.`)
-  }
-}
+/** Screenshots one session keeps at most (each is a few tens of KiB of base64 in a report). */
+const MAX_SCREENSHOTS = 6
 
 /** Same scheme, host, port and path (the query is what the scenarios alter). */
 function sameEndpoint(a: string | URL, b: string | URL): boolean {
@@ -88,6 +56,8 @@ export interface ChromiumSessionOptions {
   callbackUrl: string
   /** How long one navigation or request may take (default 5 s, as over plain HTTP). */
   timeoutMs?: number
+  /** Keep screenshots of the provider pages for a report (about 150 ms each: off unless a report shows them). */
+  screenshots?: boolean
 }
 
 /**
@@ -109,6 +79,8 @@ export class ChromiumSession implements UserAgent, ClientDriver {
   /** The tab, opening from the start (while the client starts). */
   #tab: Promise<{ page: Page; cdp: CDPSession }> | null = null
   readonly #waiters = new Set<() => void>()
+  /** The provider pages this session went through, for the HTML report (at most MAX_SCREENSHOTS). */
+  readonly #screenshots: Array<{ title: string; png: string }> = []
   readonly #origin: string
   readonly #timeoutMs: number
 
@@ -249,6 +221,21 @@ export class ChromiumSession implements UserAgent, ClientDriver {
     }
   }
 
+  /** PNG screenshots (base64) of the provider pages: each consent page before the click, the out-of-band code page. */
+  screenshots(): Array<{ title: string; png: string }> {
+    return [...this.#screenshots]
+  }
+
+  async #capture(page: Page, what: string): Promise<void> {
+    if (!this.options.screenshots || this.#screenshots.length >= MAX_SCREENSHOTS) return
+    try {
+      const png = await page.screenshot({ type: 'png', fullPage: true, timeout: this.#timeoutMs })
+      this.#screenshots.push({ title: `${what}: ${await page.title()}`, png: png.toString('base64') })
+    } catch {
+      // A screenshot only illustrates the report: never a reason for a scenario to fail.
+    }
+  }
+
   // ClientDriver: the client's routes, through this context.
 
   login(): Promise<ClientAnswer> {
@@ -330,6 +317,7 @@ export class ChromiumSession implements UserAgent, ClientDriver {
     } catch (error) {
       throw this.#noProvider(authorizeUrl, error as Error)
     }
+    await this.#capture(page, `Consent page, before ${decision === 'allow' ? 'Allow' : 'Deny'}`)
     // The button's place on the page (scrolled into view), read in the page's own world: locators would
     // inject Playwright's selector engine into every consent page, which costs more than the rest of the step.
     const box = await page.evaluate((id) => {
@@ -386,6 +374,7 @@ export class ChromiumSession implements UserAgent, ClientDriver {
         status = (await tab.page.goto(page.href, { waitUntil: 'domcontentloaded' }))?.status() ?? 0
       }
       const code = (await tab.page.evaluate(() => document.getElementById('authorization_code')?.textContent ?? ''))?.trim()
+      await this.#capture(tab.page, 'Out-of-band code page')
       return { status, code: code || null }
     } finally {
       this.#phase = { kind: 'idle' }
@@ -394,10 +383,10 @@ export class ChromiumSession implements UserAgent, ClientDriver {
 }
 
 /** `--browser`: one context of `browser` per scenario. */
-export function chromiumUserAgent(browser: PlaywrightBrowser, options: { timeoutMs?: number } = {}): UserAgentFactory {
+export function chromiumUserAgent(browser: PlaywrightBrowser, options: { timeoutMs?: number; screenshots?: boolean } = {}): UserAgentFactory {
   return async ({ config, callbackUrl }) => {
-    const session = await ChromiumSession.open(browser, { config, callbackUrl, timeoutMs: options.timeoutMs })
+    const session = await ChromiumSession.open(browser, { config, callbackUrl, timeoutMs: options.timeoutMs, screenshots: options.screenshots })
     // The session reaches the client at its own origin, through the context: it needs nothing of the process driver.
-    return { agent: session, drive: () => session, close: () => session.close() }
+    return { agent: session, drive: () => session, screenshots: () => session.screenshots(), close: () => session.close() }
   }
 }

@@ -17,10 +17,13 @@ import { setupServer } from 'msw/node'
 import { createHandlers } from '../mocks/adapters/msw.ts'
 import type { ProviderId } from '../mocks/engine/controls.ts'
 import { createFakes } from '../mocks/fakes.ts'
+import type { CustomProviderSpec } from '../mocks/providers/custom.ts'
 import { type BaselineEntry, applyBaseline, parseBaseline } from './baseline.ts'
 import type { ClientConfig } from './drivers/driver.ts'
 import { type InProcessClient, ObjectClient } from './drivers/object-client.ts'
-import { PROFILES } from './profiles.ts'
+import type { CalcomEraId } from '../mocks/providers/calcom/profile.ts'
+import type { ConformanceProfile } from './profiles.ts'
+import { profilesFor } from './run.ts'
 import { type ConformanceReport, buildReport } from './report.ts'
 import { type Stage, endpointsOf, runScenarios } from './runner.ts'
 
@@ -28,6 +31,8 @@ export type { InProcessClient } from './drivers/object-client.ts'
 
 export interface InProcessOptions {
   provider: ProviderId | readonly ProviderId[]
+  /** cal.com's eras to judge (`all`, or a list); each is its own report. */
+  eras?: readonly CalcomEraId[] | 'all'
   /** Builds a fresh client for each scenario from the run's configuration. */
   client: (config: ClientConfig) => InProcessClient
   /** Known failures, as in an `--expected-failures` file: `check-id` or `provider:check-id`. */
@@ -43,6 +48,8 @@ export interface InProcessOptions {
   timeoutMs?: number
   /** The redirect URI registered for the client (default `http://127.0.0.1/callback`). */
   redirectUri?: string
+  /** User-defined providers (docs/providers/custom.md) that `provider` may name. */
+  customProviders?: readonly CustomProviderSpec[]
 }
 
 export async function runConformanceInProcess(options: InProcessOptions): Promise<ConformanceReport> {
@@ -54,12 +61,13 @@ export async function runConformanceInProcess(options: InProcessOptions): Promis
   // Only the fakes' hosts are handled; anything else the client calls goes out as usual.
   own?.listen({ onUnhandledRequest: 'bypass' })
   try {
-    const createStage = async (provider: ProviderId): Promise<Stage> => {
-      const fakes = createFakes({ providers: [provider] })
-      const endpoints = endpointsOf(fakes, provider)
+    const createStage = async (profile: ConformanceProfile): Promise<Stage> => {
+      const provider = profile.provider
+      const fakes = createFakes({ providers: [provider], options: { [provider]: profile.options }, customProviders: options.customProviders })
+      const endpoints = endpointsOf(fakes, profile)
       const bases = fakes.bases(provider)
       const primary = Object.keys(bases)[0]!
-      const hostOf = PROFILES[provider].hostOf
+      const hostOf = profile.hostOf
       server.use(...createHandlers(fakes))
       return {
         fakes,
@@ -70,7 +78,9 @@ export async function runConformanceInProcess(options: InProcessOptions): Promis
       }
     }
     const reports = await runScenarios({
-      providers,
+      profiles: profilesFor(providers, options.eras, options.customProviders),
+      // An object's clock cannot be moved: `config.clock.offsetSeconds()` tells how far the fakes' moved.
+      clientClock: 'none',
       createStage,
       launcher: {
         prepare: async () => ({

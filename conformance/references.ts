@@ -1,7 +1,7 @@
 /**
  * Every specification reference a conformance check cites, in one registry (the MCP conformance
- * suite's layout): checks name a key, reporters print the title and link. Provider docs are the
- * project's own behaviour notes in `../shared/providers/`, cited by section.
+ * suite's layout): checks name a key, reporters print the title and link. Provider docs are this
+ * package's behaviour tables (`docs/providers/<id>.md`, shipped with it), cited by topic.
  */
 export interface SpecReference {
   /** Short citation as printed: "RFC 6749 §10.12", "calcom.md — Refresh". */
@@ -15,7 +15,7 @@ const rfc = (rfcNumber: number, section: string, anchor: string): SpecReference 
 })
 const doc = (provider: string, section: string): SpecReference => ({
   id: `${provider}.md — ${section}`,
-  url: `../shared/providers/${provider}.md`,
+  url: `docs/providers/${provider}.md`,
 })
 
 export const REFERENCES = {
@@ -34,8 +34,15 @@ export const REFERENCES = {
   'rfc6749-10.12': rfc(6749, '10.12', '10.12'),
   'rfc6750-2.1': rfc(6750, '2.1', '2.1'),
   'rfc6750-5.3': rfc(6750, '5.3', '5.3'),
+  'rfc7636-4.2': rfc(7636, '4.2', '4.2'),
+  'rfc7636-4.5': rfc(7636, '4.5', '4.5'),
+  'rfc8414-3': rfc(8414, '3', '3'),
+  'rfc8414-3.3': rfc(8414, '3.3', '3.3'),
+  'rfc9207-2.4': rfc(9207, '2.4', '2.4'),
+  'rfc9700-2.1.1': rfc(9700, '2.1.1', '2.1.1'),
+  'rfc9700-4.4.2': rfc(9700, '4.4.2', '4.4.2'),
   'rfc8252-7.1': { id: 'RFC 8252 §7.1 (oob: manual copy of the code)', url: 'https://www.rfc-editor.org/rfc/rfc8252#section-7.1' },
-  'contract-5': { id: 'contract.md §5 (client routes)', url: '../shared/contract.md' },
+  'contract-5': { id: 'client docs/client-contract.md §5 (client routes)', url: 'docs/client-contract.md#5-client-routes' },
   'calcom-authorize': doc('calcom', 'Authorize page'),
   'calcom-code': doc('calcom', 'Authorization code'),
   'calcom-token': doc('calcom', 'Token'),

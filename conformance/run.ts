@@ -2,56 +2,92 @@
  * The suite against a client COMMAND (any language): the fakes on a free port in this process,
  * the client a child process per scenario. This is what `npm run conformance` runs.
  */
+import { randomBytes } from 'node:crypto'
 import { availableParallelism } from 'node:os'
-import type { Browser as PlaywrightBrowser } from 'playwright-core'
 import type { ProviderId } from '../mocks/engine/controls.ts'
+import type { CalcomEraId } from '../mocks/providers/calcom/profile.ts'
 import { startServer } from '../mocks/server.ts'
 import { type BaselineEntry, applyBaseline } from './baseline.ts'
-import { chromiumUserAgent, launchChromium } from './chromium.ts'
+import type { ChromiumBrowser } from './browser-types.ts'
+import { chromiumUserAgent, launchChromium } from './chromium-launch.ts'
 import { ProcessClient, freePort } from './drivers/process-client.ts'
+import { type CustomProviderSpec, customProfiles } from '../mocks/providers/custom.ts'
+import { type ConformanceProfile, calcomEraProfiles, conformanceProfile } from './profiles.ts'
 import { type ConformanceReport, buildReport } from './report.ts'
-import { type ClientLauncher, type Stage, endpointsOf, runScenarios } from './runner.ts'
+import { type ClientLauncher, type RunOptions, type Stage, endpointsOf, runScenarios } from './runner.ts'
 
 export interface CommandRunOptions {
   providers: readonly ProviderId[]
+  /** cal.com's eras to judge (`all`, or a list); default the fake's default era. Each era is its own report. */
+  eras?: readonly CalcomEraId[] | 'all'
   /** The client command, run through `/bin/sh -c`. */
   command: string
+  /** User-defined providers (docs/providers/custom.md) that `providers` may name. */
+  customProviders?: readonly CustomProviderSpec[]
   expectedFailures?: BaselineEntry[]
   scenarios?: readonly string[]
-  /** Scenarios at once (default 6; with `browser`, half the CPU cores: Chromium is CPU-bound, and on 2 cores one at a time is fastest). */
+  /** Scenarios at once (default: 4 per core, at most 8; with `browser`, half the CPU cores: Chromium is CPU-bound). */
   concurrency?: number
-  /** How long the client may take to open its port (default 10 s, contract §5). */
+  /** How long the client may take to open its port (default 10 s, docs/client-contract.md §5). */
   startTimeoutMs?: number
+  /** How long one of the client's routes may take to answer (default 5 s). */
+  routeTimeoutMs?: number
   /**
    * `--browser`: drive /login and the consent page in a real Chromium (a fresh context per
    * scenario) instead of plain HTTP. `true` launches /usr/bin/chromium for this run and closes it
-   * (BrowserUnavailableError when it is missing); a Playwright `Browser` is used as is and left open.
+   * (BrowserUnavailableError when it is missing); a browser from `launchChromium` is used as is and left open.
    */
-  browser?: boolean | PlaywrightBrowser
+  browser?: boolean | ChromiumBrowser
+  /** How the client's clock follows the fakes' (default `faketime`: libfaketime when installed, and the offset file). */
+  clientClock?: 'faketime' | 'offset-file'
+  /** Called after each scenario (the CLI's progress on a terminal). */
+  onProgress?: RunOptions['onProgress']
+  /** With `browser`: keep screenshots of the provider pages in each scenario's trace (the HTML report shows them). */
+  screenshots?: boolean
 }
 
-/** A standalone server (every provider under `/<id>`) on a free port, for one scenario. */
-export async function createServerStage(provider: ProviderId): Promise<Stage> {
-  const server = await startServer({ port: 0, providers: [provider] })
-  const baseUrl = `${server.url}/${provider}`
-  // Every host of a provider (Zapier's two) shares its prefix in the standalone server.
-  const endpoints = endpointsOf(server.fakes, provider)
+/** The profiles a run judges: each provider, cal.com once per era asked for. */
+export function profilesFor(providers: readonly ProviderId[], eras?: readonly CalcomEraId[] | 'all', customProviders: readonly CustomProviderSpec[] = []): ConformanceProfile[] {
+  const declared = customProfiles(customProviders)
+  return providers.flatMap((p) => (p === 'calcom' && eras !== undefined ? calcomEraProfiles(eras) : [conformanceProfile(p, {}, false, declared.find((d) => d.id === p))]))
+}
+
+/**
+ * The fakes for a run: ONE standalone server, each scenario a tenant of it (`/t/<tenant>/…`, its
+ * own clock, clients, grants and log), dropped when the scenario ends.
+ */
+export async function createTenantStages(customProviders: readonly CustomProviderSpec[] = []): Promise<{ createStage(profile: ConformanceProfile): Promise<Stage>; close(): Promise<void> }> {
+  const server = await startServer({ port: 0, tenants: { maxTenants: 10_000 }, customProviders })
+  let next = 0
   return {
-    fakes: server.fakes,
-    baseUrl,
-    url: (key) => `${baseUrl}${endpoints[key]}`,
-    transport: (request) => fetch(request),
+    async createStage(profile) {
+      const tenant = `s${++next}-${randomBytes(4).toString('hex')}`
+      const fakes = server.tenants.get(tenant)
+      if (Object.keys(profile.options).length) fakes.setOptions(profile.provider, profile.options)
+      const base = `${server.url}/t/${tenant}/${profile.provider}`
+      // Every host of a provider (Zapier's two, cal.com's app and api) shares its prefix in the standalone server.
+      const endpoints = endpointsOf(fakes, profile)
+      return {
+        fakes,
+        baseUrl: base,
+        url: (key) => `${base}${endpoints[key]}`,
+        transport: (request) => fetch(request),
+        close: async () => {
+          server.tenants.drop(tenant)
+        },
+      }
+    },
     close: () => server.close(),
   }
 }
 
-export function commandLauncher(command: string, startTimeoutMs?: number): ClientLauncher {
+export function commandLauncher(command: string, timeouts: { startTimeoutMs?: number; routeTimeoutMs?: number } = {}): ClientLauncher {
   return {
     async prepare() {
       const port = await freePort()
       return {
         redirectUri: `http://127.0.0.1:${port}/callback`,
-        start: (config) => ProcessClient.start({ command, config, port, startTimeoutMs }),
+        start: (config) => ProcessClient.start({ command, config, port, startTimeoutMs: timeouts.startTimeoutMs, requestTimeoutMs: timeouts.routeTimeoutMs }),
       }
     },
   }
@@ -62,18 +98,24 @@ export async function runConformance(options: CommandRunOptions): Promise<Confor
   const startedAt = new Date()
   const own = options.browser === true ? await launchChromium() : null
   const browser = own ?? (typeof options.browser === 'object' ? options.browser : null)
+  const profiles = profilesFor(options.providers, options.eras, options.customProviders)
+  const stages = await createTenantStages(options.customProviders)
   try {
+    const cores = availableParallelism()
     const providers = await runScenarios({
-      providers: options.providers,
-      createStage: createServerStage,
-      launcher: commandLauncher(options.command, options.startTimeoutMs),
-      userAgent: browser ? chromiumUserAgent(browser) : undefined,
-      concurrency: options.concurrency ?? (browser ? Math.max(1, Math.floor(availableParallelism() / 2)) : undefined),
+      profiles,
+      createStage: stages.createStage,
+      launcher: commandLauncher(options.command, { startTimeoutMs: options.startTimeoutMs, routeTimeoutMs: options.routeTimeoutMs }),
+      userAgent: browser ? await chromiumUserAgent(browser, { screenshots: options.screenshots }) : undefined,
+      concurrency: options.concurrency ?? (browser ? Math.max(1, Math.floor(cores / 2)) : Math.min(8, 4 * cores)),
       scenarios: options.scenarios,
+      clientClock: options.clientClock ?? 'faketime',
+      onProgress: options.onProgress,
     })
     const stale = applyBaseline(providers, options.expectedFailures ?? [])
     return buildReport(options.command, startedAt, providers, stale)
   } finally {
+    await stages.close()
     await own?.close()
   }
 }

@@ -3,13 +3,13 @@
  * Every scenario gets fresh fakes (the fakes' clock is shared by all their providers, and the
  * scenarios move it) and a fresh client; scenarios run side by side up to `concurrency`.
  */
-import { randomBytes } from 'node:crypto'
 import type { ProviderId, RecordedRequest } from '../mocks/engine/controls.ts'
 import type { Fakes } from '../mocks/fakes.ts'
 import { Browser, type Transport } from './browser.ts'
+import { ClientClock, type ClientClockMode } from './client-clock.ts'
 import { CHECKS, type CheckId, appliesTo, checkDefinition, referencesFor, type Severity } from './checks.ts'
 import { type ClientConfig, type ClientDriver, ClientNoAnswerError } from './drivers/driver.ts'
-import { type ConformanceProfile, type EndpointKey, OOB_REDIRECT_URI, PROFILES } from './profiles.ts'
+import { type ConformanceProfile, type EndpointKey, OOB_REDIRECT_URI } from './profiles.ts'
 import type { Endpoints } from './recorded.ts'
 import type { SpecReference } from './references.ts'
 import { SCENARIOS, type Scenario, judgeWholeLog } from './scenarios.ts'
@@ -41,6 +41,8 @@ export interface CheckResult {
 
 export interface ProviderReport {
   provider: ProviderId
+  /** The variant judged (cal.com's era), when the run had several. */
+  variant: string | null
   title: string
   checks: CheckResult[]
   durationMs: number
@@ -51,6 +53,7 @@ export interface ProviderReport {
 /** One scenario's run: its findings and every request the fake recorded, with the answers. */
 export interface ScenarioTrace {
   provider: ProviderId
+  variant: string | null
   /** The scenario id (`happy-path`, …) and title. */
   scenario: string
   title: string
@@ -103,29 +106,49 @@ export interface UserAgentHandle {
 /** Opens the user's browser for one scenario, while its client starts. */
 export type UserAgentFactory = (session: UserAgentSession) => Promise<UserAgentHandle>
 
+/** One scenario done (progress for a terminal). */
+export interface ProgressEvent {
+  done: number
+  total: number
+  profile: ConformanceProfile
+  scenario: string
+  status: ScenarioTrace['status']
+  ms: number
+}
+
 export interface RunOptions {
-  providers: readonly ProviderId[]
-  createStage(provider: ProviderId): Promise<Stage>
+  /** What to judge: a provider's profile each (several cal.com eras are several profiles). */
+  profiles: readonly ConformanceProfile[]
+  /** Fakes for one scenario, with the profile's options. */
+  createStage(profile: ConformanceProfile): Promise<Stage>
   launcher: ClientLauncher
   /** The user's browser; default: the suite plays it over plain HTTP (./browser.ts). */
   userAgent?: UserAgentFactory
-  /** Scenarios at once (default 6: they mostly wait on child processes and sockets). */
+  /** Scenarios at once (runConformance: 4 per core, at most 8; they mostly wait on child processes and sockets). */
   concurrency?: number
   /** Only these scenarios (ids), for focused runs and tests. */
   scenarios?: readonly string[]
+  /**
+   * How the client's clock follows the fakes' (./client-clock.ts): `faketime` (default; libfaketime
+   * when installed, and the offset file), `offset-file` (the file only), `none` (in-process objects).
+   */
+  clientClock?: ClientClockMode | 'none'
+  /** Called after each scenario. */
+  onProgress?(event: ProgressEvent): void
 }
 
-/** The provider's endpoint paths, from the running fake. */
-export function endpointsOf(fakes: Fakes, provider: ProviderId): Endpoints {
-  const declared = fakes.definition(provider).endpoints
-  const missing = (['authorize', 'token', 'resource'] as const).filter((k) => !declared[k])
-  if (missing.length) throw new UsageError(`the ${provider} fake does not declare its ${missing.join(', ')} endpoint(s) yet`)
-  const token = declared.token!
-  // contract §5: OAUTH_REFRESH_URL is cal.com's refresh endpoint, and the token URL elsewhere.
-  return { authorize: declared.authorize!, token, refresh: declared.refresh ?? token, resource: declared.resource! }
+/** The profile's endpoint paths, from the running fake. */
+export function endpointsOf(fakes: Fakes, profile: ConformanceProfile): Endpoints {
+  const declared = fakes.definition(profile.provider).endpoints
+  const keys = profile.endpointKeys
+  const missing = (['authorize', 'token', 'resource'] as const).filter((k) => !declared[keys[k]])
+  if (missing.length) throw new UsageError(`the ${profile.provider} fake does not declare its ${missing.join(', ')} endpoint(s)`)
+  const token = declared[keys.token]!
+  // docs/client-contract.md §5: OAUTH_REFRESH_URL is cal.com's refresh endpoint, and the token URL elsewhere.
+  return { authorize: declared[keys.authorize]!, token, refresh: declared[keys.refresh] ?? token, resource: declared[keys.resource]! }
 }
 
-/** Bad input from the user (contract §5: exit 2). */
+/** Bad input from the user (docs/client-contract.md §5: exit 2). */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message)
@@ -133,18 +156,16 @@ export class UsageError extends Error {
   }
 }
 
-const randomId = (bytes: number) => randomBytes(bytes).toString('base64url')
-
 async function runScenario(scenario: Scenario, profile: ConformanceProfile, options: RunOptions): Promise<ScenarioTrace> {
-  const stage = await options.createStage(profile.provider)
+  const stage = await options.createStage(profile)
   let client: ClientDriver | undefined
   let browser: UserAgentHandle | undefined
+  const clock = options.clientClock === 'none' ? undefined : await ClientClock.create(options.clientClock ?? 'faketime')
   try {
-    const endpoints = endpointsOf(stage.fakes, profile.provider)
+    const endpoints = endpointsOf(stage.fakes, profile)
     const prepared = await options.launcher.prepare()
-    // A fresh registration per run: ids and secrets of [A-Za-z0-9_-] (contract §5).
-    const clientId = `conformance-${randomId(9)}`
-    const clientSecret = randomId(24)
+    // A fresh registration per run, in the provider's real format (docs/client-contract.md §5).
+    const { clientId, clientSecret } = profile.credentials()
     stage.fakes.registerClient({ provider: profile.provider, clientId, clientSecret, redirectUris: [prepared.redirectUri, OOB_REDIRECT_URI], name: 'Conformance client' })
     const config: ClientConfig = {
       provider: profile.provider,
@@ -157,6 +178,9 @@ async function runScenario(scenario: Scenario, profile: ConformanceProfile, opti
       clientSecret,
       redirectUri: scenario.oob ? OOB_REDIRECT_URI : prepared.redirectUri,
       scope: profile.scope,
+      ...(profile.metadata ? { issuer: stage.baseUrl } : {}),
+      ...(profile.pkce ? { pkce: 'S256' as const } : {}),
+      clock: { offsetSeconds: () => clock?.offsetSeconds ?? 0, ...(clock ? { env: clock.env() } : {}) },
     }
     // The browser (with --browser) opens while the client starts.
     const [started, opened] = await Promise.allSettled([prepared.start(config), options.userAgent?.({ stage, config, callbackUrl: prepared.redirectUri })])
@@ -166,7 +190,7 @@ async function runScenario(scenario: Scenario, profile: ConformanceProfile, opti
     if (opened.status === 'rejected') throw opened.reason
     const launched = started.value
     const agent: UserAgent = browser?.agent ?? new HttpUserAgent(new Browser(stage.transport), launched, config, profile)
-    const run = new ScenarioRun(scenario.id, profile, stage.fakes, config, endpoints, agent, browser ? browser.drive(launched) : launched)
+    const run = new ScenarioRun(scenario.id, profile, stage.fakes, config, endpoints, agent, browser ? browser.drive(launched) : launched, clock)
     try {
       await scenario.run(run)
     } catch (error) {
@@ -182,6 +206,7 @@ async function runScenario(scenario: Scenario, profile: ConformanceProfile, opti
     const failed = run.findings.filter((f) => !f.ok && !f.skipped)
     return {
       provider: profile.provider,
+      variant: profile.variant,
       scenario: scenario.id,
       title: scenario.title,
       status: failed.length ? 'failed' : run.findings.some((f) => !f.skipped) ? 'passed' : 'skipped',
@@ -194,6 +219,7 @@ async function runScenario(scenario: Scenario, profile: ConformanceProfile, opti
     await browser?.close()
     await client?.close()
     await stage.close()
+    await clock?.close()
   }
 }
 
@@ -245,34 +271,42 @@ async function pool<T>(tasks: Array<() => Promise<T>>, concurrency: number): Pro
   return results
 }
 
-/** Runs every applicable scenario for every provider; throws ClientStartError / UsageError. */
+/** Runs every applicable scenario for every profile; throws ClientStartError / UsageError. */
 export async function runScenarios(options: RunOptions): Promise<ProviderReport[]> {
   const known = new Set(SCENARIOS.map((s) => s.id))
   for (const id of options.scenarios ?? []) if (!known.has(id)) throw new UsageError(`unknown scenario "${id}" (known: ${[...known].join(', ')})`)
-  const jobs: Array<{ provider: ProviderId; run: () => Promise<ScenarioTrace> }> = []
-  const started = new Map<ProviderId, number>()
-  const finished = new Map<ProviderId, number>()
-  for (const provider of options.providers) {
-    const profile = PROFILES[provider]
+  const jobs: Array<{ profile: ConformanceProfile; run: () => Promise<ScenarioTrace> }> = []
+  const started = new Map<ConformanceProfile, number>()
+  const finished = new Map<ConformanceProfile, number>()
+  let done = 0
+  for (const profile of options.profiles) {
     for (const scenario of SCENARIOS) {
       if (scenario.appliesTo && !scenario.appliesTo(profile)) continue
       if (options.scenarios && !options.scenarios.includes(scenario.id)) continue
       jobs.push({
-        provider,
+        profile,
         run: async () => {
-          if (!started.has(provider)) started.set(provider, Date.now())
+          if (!started.has(profile)) started.set(profile, Date.now())
+          const at = performance.now()
           const trace = await runScenario(scenario, profile, options)
-          finished.set(provider, Date.now())
+          finished.set(profile, Date.now())
+          options.onProgress?.({ done: ++done, total: jobs.length, profile, scenario: scenario.id, status: trace.status, ms: performance.now() - at })
           return trace
         },
       })
     }
   }
   const results = await pool(jobs.map((j) => j.run), options.concurrency ?? 6)
-  return options.providers.map((provider) => {
-    const profile = PROFILES[provider]
-    const traces = results.filter((_, i) => jobs[i]!.provider === provider)
+  return options.profiles.map((profile) => {
+    const traces = results.filter((_, i) => jobs[i]!.profile === profile)
     const findings = traces.flatMap((t) => t.findings)
-    return { provider, title: profile.title, checks: foldFindings(profile, findings), durationMs: (finished.get(provider) ?? 0) - (started.get(provider) ?? 0), scenarios: traces }
+    return {
+      provider: profile.provider,
+      variant: profile.variant,
+      title: profile.title,
+      checks: foldFindings(profile, findings),
+      durationMs: (finished.get(profile) ?? 0) - (started.get(profile) ?? 0),
+      scenarios: traces,
+    }
   })
 }

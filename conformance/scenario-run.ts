@@ -5,6 +5,7 @@
  */
 import type { Fakes } from '../mocks/fakes.ts'
 import type { Browser, Decision } from './browser.ts'
+import type { ClientClock } from './client-clock.ts'
 import { BrowserError } from './browser.ts'
 import type { CheckId } from './checks.ts'
 import type { ClientAnswer, ClientConfig, ClientDriver } from './drivers/driver.ts'
@@ -117,7 +118,26 @@ export class ScenarioRun {
     readonly agent: UserAgent,
     /** The client's routes; with `--browser` they are reached through the same browser (its cookies). */
     readonly client: ClientDriver,
+    /** The client's clock, moved with the fakes' (./client-clock.ts); absent for in-process objects. */
+    readonly clock?: ClientClock,
   ) {}
+
+  /**
+   * Moves the fakes' clock, and the client's with it: the offset file always, the process's own
+   * clock where libfaketime is preloaded.
+   */
+  advanceClock(seconds: number): void {
+    this.fakes.advanceClock(seconds)
+    this.clock?.advance(seconds)
+  }
+
+  /**
+   * Whether the client could have seen an expiry the suite made by moving the clock: its own clock
+   * moved (libfaketime), or the provider tells no lifetime (then only a 401 can tell, for everyone).
+   */
+  get clientCouldSeeExpiry(): boolean {
+    return this.clock?.moves === true || !this.profile.sendsExpiresIn
+  }
 
   get provider() {
     return this.profile.provider

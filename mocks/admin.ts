@@ -1,43 +1,19 @@
 /**
- * The control API (contract §3): `/__admin/*`, JSON in and out, over the same functions a test
+ * The control API (docs/server.md): `/__admin/*`, JSON in and out, over the same functions a test
  * calls in-process. Bad input → 400 `{"error":"…"}` naming the field.
  */
 import { z } from 'zod'
-import { CONTROL_ENDPOINTS, PROVIDER_IDS } from './engine/controls.ts'
+import { clientFields, clientSecretRule } from './engine/client-spec.ts'
+import { CONTROL_ENDPOINTS } from './engine/controls.ts'
 import { json } from './engine/http.ts'
 import { mediaType } from './engine/params.ts'
 import { type Fakes, OptionsError } from './fakes.ts'
 import type { ProviderId } from './engine/controls.ts'
 
-const provider = z.enum(PROVIDER_IDS)
-const clientId = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 printable ASCII characters')
-const absoluteUri = z
-  .string()
-  .max(2000)
-  .refine((v) => URL.canParse(v), 'must be an absolute URI')
-  // RFC 6749 §3.1.2: "The endpoint URI MUST NOT include a fragment component."
-  .refine((v) => !v.includes('#'), 'must not include a fragment')
-  // Nothing a browser would run instead of navigate to.
-  .refine((v) => !/^\s*(javascript|data|vbscript|blob):/i.test(v), 'must not be a javascript:, data:, vbscript: or blob: URI')
-
+/** A built-in or user-defined provider's id; whether it runs is the fakes' answer ("provider … is not running" → 400). */
+const provider = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a provider id (calcom, bookingsync, zapier, oauth2, or a declared one)')
 const schemas = {
-  clients: z
-    .object({
-      provider,
-      clientId,
-      // Required unless `public` (checked below, once the rest is valid).
-      clientSecret: z.string().min(1).max(500).optional(),
-      redirectUris: z.array(absoluteUri).min(1).max(50),
-      name: z.string().max(200).optional(),
-      scopes: z.array(z.string().max(100)).max(100).nullable().optional(),
-      logo: z.string().max(100_000).nullable().optional(),
-      // RFC 6749 §2.1: a public client has no secret (cal.com v2 then requires PKCE).
-      public: z.boolean().optional(),
-    })
-    .superRefine((c, ctx) => {
-      if (c.public === true && c.clientSecret !== undefined) ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'must be absent for a public client' })
-      if (c.public !== true && c.clientSecret === undefined) ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'required unless public is true' })
-    }),
+  clients: z.object({ provider, ...clientFields }).superRefine(clientSecretRule),
   clock: z.object({ advanceSeconds: z.number().finite().min(0).max(100 * 365 * 24 * 3600) }),
   consent: z.object({ provider: z.union([provider, z.literal('*')]), mode: z.enum(['ask', 'allow', 'deny']) }),
   revoke: z.object({ provider, clientId: z.string() }),
@@ -53,6 +29,7 @@ const schemas = {
 
 /** What `GET /__admin` lists (JSON; a browser gets the dashboard). */
 export const CONTROL_API = [
+  { method: 'GET', path: '/__admin/clients', body: '?provider=…', effect: 'the registered clients (demo, fixtures and registered), secrets included' },
   { method: 'POST', path: '/__admin/clients', body: '{"provider","clientId","clientSecret","redirectUris":[…],"name"?,"scopes"?,"public"?}', effect: 'registers (or replaces) a client; 201 with the client' },
   { method: 'POST', path: '/__admin/clock', body: '{"advanceSeconds":N}', effect: "moves the fakes' clock forward; 200 {\"now\"}" },
   { method: 'POST', path: '/__admin/consent', body: '{"provider"|"*","mode":"ask"|"allow"|"deny"}', effect: 'how the authorize endpoint answers' },
@@ -130,8 +107,14 @@ export function createAdminApp(fakes: Fakes, prefix = '/__admin') {
       if (method !== 'GET') return json({ error: 'method: use GET' }, 405)
       const query = requestsQuery.safeParse(Object.fromEntries(url.searchParams))
       if (!query.success) return badRequest(describe(query.error))
+      if (query.data.provider !== undefined && !fakes.providers.includes(query.data.provider)) return badRequest(`provider: "${query.data.provider}" is not running`)
       const ndjson = (request.headers.get('accept') ?? '').includes('application/x-ndjson') || query.data.format === 'ndjson'
       return streamEntries(fakes, query.data, ndjson)
+    }
+    if (action === 'clients' && method === 'GET') {
+      const provider = url.searchParams.get('provider')
+      if (provider !== null && !fakes.providers.includes(provider as ProviderId)) return badRequest(`provider: "${provider}" is not running`)
+      return json(fakes.clients((provider as ProviderId | null) ?? undefined))
     }
     if (action === 'reset') {
       if (method !== 'POST') return json({ error: 'method: use POST' }, 405)

@@ -1,5 +1,5 @@
 /**
- * The standalone server (contract §2 and §6): every provider under its prefix, the index at `/`,
+ * The standalone server (docs/server.md): every provider under its prefix, the index at `/`,
  * the control API under `/__admin`, and tenants under `/t/<tenant>/…`.
  *
  * Every absolute URL the fakes build starts with the public URL (`publicUrl`, default
@@ -10,12 +10,14 @@
 import { timingSafeEqual } from 'node:crypto'
 import { hostname, networkInterfaces } from 'node:os'
 import { createAdminApp } from './admin.ts'
+import { createDashboardApp } from './dashboard/index.ts'
 import { type ConnectionInfo, type FetchHandler, type NodeServerLimits, listen } from './adapters/node-http.ts'
-import type { ProviderId } from './engine/controls.ts'
+import type { BuiltinProviderId, ProviderId } from './engine/controls.ts'
 import { z } from 'zod'
-import { html, json, page } from './engine/http.ts'
+import { PARSED_URL, html, json, page } from './engine/http.ts'
 import { htmlDocument } from './engine/pages.ts'
 import { type Fakes, type FakesOptions, createFakes } from './fakes.ts'
+import type { StateFile } from './state.ts'
 import { TENANT_NAME, TenantLimitError, type TenantOptions, Tenants } from './tenants.ts'
 
 export interface ServerOptions extends Omit<FakesOptions, 'mount' | 'bases' | 'origin' | 'pathPrefix'> {
@@ -39,6 +41,11 @@ export interface ServerOptions extends Omit<FakesOptions, 'mount' | 'bases' | 'o
   onRequest?: (line: string) => void
   /** Warnings at start (e.g. listening beyond loopback); default `console.warn`. */
   warn?: (message: string) => void
+  /**
+   * The default tenant's state kept in a file across restarts (`serve --state`, ./state.ts): loaded
+   * at start, every change written before the answer that follows it leaves.
+   */
+  state?: StateFile
 }
 
 export interface RunningServer {
@@ -69,10 +76,18 @@ export function describeProvider(fakes: Fakes, provider: ProviderId) {
 }
 
 /** What the index page's "try it" links ask for, in each provider's own scope separator. */
-const TRY_SCOPES: Record<ProviderId, string> = {
-  calcom: 'READ_BOOKING,READ_PROFILE',
+const TRY_SCOPES: Record<Exclude<BuiltinProviderId, 'calcom'>, string> = {
   bookingsync: 'public rentals_read bookings_read',
   zapier: 'profile zap',
+  oauth2: 'profile email',
+}
+/**
+ * The scopes "try it" asks for: cal.com's depend on its era (the new scope set since 2026); a
+ * user-defined provider's asks for none, so it gets its declared defaults (RFC 6749 §3.3).
+ */
+function tryScope(p: Described): string | undefined {
+  if (p.id === 'calcom') return (p.options as { era?: string }).era === 'oauth-service' ? 'BOOKING_READ PROFILE_READ' : 'READ_BOOKING,READ_PROFILE'
+  return TRY_SCOPES[p.id as Exclude<BuiltinProviderId, 'calcom'>]
 }
 const OOB = 'urn:ietf:wg:oauth:2.0:oob'
 
@@ -84,7 +99,8 @@ export function tryItUrl(p: Described, redirectUri?: string): string | undefined
   const uri = redirectUri ?? p.demoClient.redirectUris.find((u) => /^https?:\/\//i.test(u))
   if (!authorize || !uri) return undefined
   const url = new URL(authorize)
-  url.search = new URLSearchParams({ client_id: p.demoClient.clientId, redirect_uri: uri, response_type: 'code', scope: TRY_SCOPES[p.id], state: `try-${p.id}` }).toString()
+  const scope = tryScope(p)
+  url.search = new URLSearchParams({ client_id: p.demoClient.clientId, redirect_uri: uri, response_type: 'code', ...(scope !== undefined ? { scope } : {}), state: `try-${p.id}` }).toString()
   return url.toString()
 }
 
@@ -105,13 +121,13 @@ code{font:.85em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:
 .hint{font-size:.8rem;color:#6b7280;margin:.5rem 0 0}
 footer{color:#6b7280;font-size:.8rem;padding:0 1.5rem 2rem;max-width:64rem;margin:0 auto}`
 
-const COLORS: Record<ProviderId, string> = { calcom: '#111827', bookingsync: '#1f8dd6', zapier: '#FF4F00' }
+const COLORS: Record<BuiltinProviderId, string> = { calcom: '#111827', bookingsync: '#1f8dd6', zapier: '#FF4F00', oauth2: '#4f46e5' }
 
 function indexPage(providers: Described[], origin: string): string {
   const sections = providers.map((p) => {
     const tryIt = tryItUrl(p)
     const oob = p.demoClient.redirectUris.includes(OOB) ? tryItUrl(p, OOB) : undefined
-    return page`<section id="${p.id}" style="--c:${COLORS[p.id]}">
+    return page`<section id="${p.id}" style="--c:${COLORS[p.id as BuiltinProviderId] ?? '#374151'}">
 <div class="head"><h2>${p.name} <small>${p.baseUrl}</small></h2>
 <div class="try">${tryIt ? page`<a class="btn" id="try-${p.id}" href="${tryIt}">Try it: sign in with ${p.name}</a>` : ''}${oob ? page`<a class="btn alt" id="try-${p.id}-oob" href="${oob}">Try out-of-band</a>` : ''}</div></div>
 <h3>Demo client</h3>
@@ -119,7 +135,7 @@ function indexPage(providers: Described[], origin: string): string {
 <tr><th>client_id</th><td><code>${p.demoClient.clientId}</code></td></tr>
 <tr><th>client_secret</th><td><code>${p.demoClient.clientSecret}</code></td></tr>
 <tr><th>redirect URIs</th><td>${p.demoClient.redirectUris.map((u, i) => page`${i ? ', ' : ''}<code>${u}</code>`)}</td></tr>
-<tr><th>scope (try it)</th><td><code>${TRY_SCOPES[p.id]}</code></td></tr>
+<tr><th>scope (try it)</th><td><code>${tryScope(p) ?? '(the defaults)'}</code></td></tr>
 </table>
 <h3>Endpoints</h3>
 <table>${Object.entries(p.endpoints).map(([k, v]) => page`<tr><th>${k}</th><td><code>${v}</code></td></tr>`)}</table>
@@ -145,7 +161,7 @@ function indexResponse(fakes: Fakes, request: Request, publicUrl: string): Respo
   return html(indexPage(providers, publicUrl))
 }
 
-/** Each option of a provider with its allowed values and default (contract §6: `GET /` lists them). */
+/** Each option of a provider with its allowed values and default (docs/server.md: `GET /` lists them). */
 function optionsDescription(fakes: Fakes, provider: ProviderId): Record<string, unknown> {
   const schema = z.toJSONSchema(fakes.definition(provider).optionsSchema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, Record<string, unknown>> }
   const out: Record<string, unknown> = {}
@@ -205,7 +221,7 @@ function tokenMatches(given: string, expected: string): boolean {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1'
   const warn = options.warn ?? ((m: string) => console.warn(m))
-  const { port: _port, host: _host, publicUrl: _publicUrl, adminToken, allowedHosts = [], tenants: tenantOptions, limits, onRequest, warn: _warn, ...fakesOptions } = options
+  const { port: _port, host: _host, publicUrl: _publicUrl, adminToken, allowedHosts = [], tenants: tenantOptions, limits, onRequest, warn: _warn, state, ...fakesOptions } = options
   // Known once listening (port 0 picks one): the fakes are created after `listen`, before the first request.
   let publicUrl!: URL
   let base = ''
@@ -234,9 +250,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (!app) adminApps.set(f, (app = createAdminApp(f, prefix)))
     return app
   }
+  // The dashboard answers its own paths under the admin prefix (and a browser's GET of the prefix); the rest is the control API's.
+  const dashboards = new WeakMap<Fakes, ReturnType<typeof createDashboardApp>>()
+  const adminOrDashboard = async (f: Fakes, prefix: string, tenant: string | null, request: Request) => {
+    let dashboard = dashboards.get(f)
+    if (!dashboard) dashboards.set(f, (dashboard = createDashboardApp({ fakes: f, prefix, tenant, tenants: () => tenants.list(), root: base })))
+    return (await dashboard(request)) ?? adminOf(f, prefix)(request)
+  }
 
-  const handler: FetchHandler = async (request, connection) => {
-    const url = new URL(request.url)
+  const route: FetchHandler = async (request, connection) => {
+    const url = (request as Request & { [PARSED_URL]?: URL })[PARSED_URL] ?? new URL(request.url)
     const hostHeader = request.headers.get('host')
     const hostOk = hostHeader !== null && allowed.has(normalizeHost(hostHeader) ?? '')
     let path = url.pathname
@@ -249,12 +272,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       // DNS rebinding and Host-based tricks: only names of this server are answered.
       return isAdmin(path) || /^\/t\/[^/]+\/__admin(\/|$)/.test(path) ? refuse(403, `host: ${hostHeader ?? '(none)'} is not a name of this server`) : refuse(421, `host: ${hostHeader ?? '(none)'} is not a name of this server`)
     }
-    const tenantMatch = /^\/t\/([^/]+)(\/.*)?$/.exec(path)
+    // A tenant's path, or (RFC 8414 §3.1) a well-known document inserted before a tenant's provider path.
+    const tenantMatch = /^(\/\.well-known\/[^/]+)?\/t\/([^/]+)(\/.*)?$/.exec(path)
     if (tenantMatch) {
-      const name = tenantMatch[1]!
-      const rest = tenantMatch[2] ?? '/'
+      const name = tenantMatch[2]!
+      const rest = tenantMatch[3] ?? '/'
+      // The control API is never reached through a well-known path.
+      const admin = tenantMatch[1] === undefined && isAdmin(rest)
       if (!TENANT_NAME.test(name)) return refuse(400, 'tenant: must be 1-64 characters of A-Z a-z 0-9 . _ -')
-      if (isAdmin(rest)) {
+      if (admin) {
         const denied = adminGuard(request, connection)
         if (denied) return denied
         if (rest === '/__admin/reset' && request.method === 'POST') {
@@ -269,7 +295,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         if (error instanceof TenantLimitError) return refuse(503, error.message)
         throw error
       }
-      if (isAdmin(rest)) return adminOf(tenantFakes, `${base}/t/${name}/__admin`)(request)
+      if (admin) return adminOrDashboard(tenantFakes, `${base}/t/${name}/__admin`, name, request)
       return (await tenantFakes.fetch(request)) ?? refuse(404, 'not found')
     }
     const served = await fakes.fetch(request)
@@ -277,11 +303,21 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (isAdmin(path)) {
       const denied = adminGuard(request, connection)
       if (denied) return denied
-      return adminOf(fakes, `${base}/__admin`)(request)
+      return adminOrDashboard(fakes, `${base}/__admin`, null, request)
     }
     if (path === '/') return indexResponse(fakes, request, publicUrl.href.replace(/\/+$/, ''))
     return undefined
   }
+  // With a state file, what a request changed is on disk before its answer leaves.
+  const handler: FetchHandler = state
+    ? async (request, connection) => {
+        try {
+          return await route(request, connection)
+        } finally {
+          state.flush()
+        }
+      }
+    : route
 
   const running = await listen([handler], {
     ...limits,
@@ -293,6 +329,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       allowed = allowedHostSet(publicUrl, host, port, allowedHosts)
       const origin = publicUrl.origin
       fakes = createFakes({ ...fakesOptions, mount: 'prefixes', origin, pathPrefix: base })
+      state?.attach(fakes)
       tenants = new Tenants((name) => createFakes({ ...fakesOptions, mount: 'prefixes', origin, pathPrefix: `${base}/t/${name}` }), tenantOptions)
       return origin
     },
@@ -311,6 +348,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close: async () => {
       clearInterval(sweeper)
       await running.close()
+      state?.close()
     },
   }
 }

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { issueAuthorizationCode } from '../mocks/engine/oauth.ts'
+import { issueAuthorizationCode } from '../mocks/engine/authorize.ts'
 import type { ProviderId } from '../mocks/engine/controls.ts'
 import { startServer } from '../mocks/server.ts'
 
@@ -52,7 +52,8 @@ if (kind === 'bare') {
     const codes = Array.from({ length: count }, () => issueAuthorizationCode(rt, codeFormat, client, redirectUri, [], { userId: 1, teamId: null, accountId: null }))
     // Refresh tokens from real exchanges (rotating providers need one per refresh request).
     const refreshTokens = new Set<string>()
-    const extra = Array.from({ length: count }, () => issueAuthorizationCode(rt, codeFormat, client, redirectUri, [], { userId: 1, teamId: null, accountId: null }))
+    // cal.com revokes a user's other refresh tokens at each refresh: its grants belong to many users.
+    const extra = Array.from({ length: count }, (_, i) => issueAuthorizationCode(rt, codeFormat, client, redirectUri, [], { userId: provider === 'calcom' ? 100_000 + i : 1, teamId: null, accountId: null }))
     for (let i = 0; i < count; i++) {
       const response = await running.fakes.fetch(
         new Request(`${running.url}/${provider}${def.endpoints.token}`, {

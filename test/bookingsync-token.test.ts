@@ -1,20 +1,26 @@
+/**
+ * BookingSync's token endpoint over several requests, beyond its docs tables
+ * (docs/providers/bookingsync.md): formats and the clock, codes that survive a failed exchange,
+ * rotation (immediate and on-use), two refreshes racing, expiry at 7200 s and the refresh that
+ * follows, faults, client-credentials tokens and installations, public applications (5.6.9).
+ */
 import { expect, it } from 'vitest'
-import { describeModes, form } from './harness.ts'
+import { form } from './harness.ts'
 import {
   ACCOUNTS,
-  D,
-  HEX64,
-  OOB,
   RENTALS,
+  type Release,
   TOKEN,
+  TOKEN_FORMAT,
   type Tokens,
   WEB,
+  accountIds,
   adminOk,
   api,
-  basic,
+  clientCredentials,
   codeOf,
   decide,
-  demo,
+  describeRelease,
   exchange,
   expectDoorkeeperError,
   expectUnauthorized,
@@ -22,246 +28,160 @@ import {
   userTokens,
 } from './bookingsync-helpers.ts'
 
-const secretParams = { client_id: demo.clientId, client_secret: demo.clientSecret }
+for (const release of ['4.2.6', '5.6.9'] as Release[]) {
+  const status = (code: 'invalid_grant' | 'invalid_client' | 'invalid_request') => (release === '4.2.6' || code === 'invalid_client' ? 401 : 400)
 
-describeModes('BookingSync token endpoint', (h) => {
-  it('answers a code exchange with 64-hex tokens, bearer, 7200 s, the scopes and created_at from the fakes clock', async () => {
-    await adminOk(h, 'clock', { advanceSeconds: 12_345 })
-    const code = codeOf(await decide(h, { scope: 'rentals_read public' }))
-    const response = await exchange(h, code)
-    expect(response.status).toBe(200)
-    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8')
-    expect(response.headers.get('cache-control')).toBe('no-store')
-    expect(response.headers.get('pragma')).toBe('no-cache')
-    const body = (await response.json()) as Tokens
-    expect(Object.keys(body)).toEqual(['access_token', 'token_type', 'expires_in', 'refresh_token', 'scope', 'created_at'])
-    expect(body.access_token).toMatch(HEX64)
-    expect(body.refresh_token).toMatch(HEX64)
-    expect(body).toMatchObject({ token_type: 'bearer', expires_in: 7200, scope: 'public rentals_read' })
-    expect(Math.abs(body.created_at - h.fakes.clock.nowSeconds())).toBeLessThanOrEqual(1)
-    expect(body.created_at - Math.floor(Date.now() / 1000)).toBeGreaterThanOrEqual(12_344)
-  })
-
-  it('reads the parameters from the query string of a POST, as the BookingSync doc shows', async () => {
-    const code = codeOf(await decide(h))
-    const q = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: WEB, ...secretParams })
-    const response = await h.fetch(`${h.url('bookingsync', TOKEN)}?${q}`, { method: 'POST' })
-    expect(response.status).toBe(200)
-  })
-
-  it('reads the parameters from a JSON body', async () => {
-    const code = codeOf(await decide(h))
-    const response = await h.fetch(h.url('bookingsync', TOKEN), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'authorization_code', code, redirect_uri: WEB, ...secretParams }),
+  describeRelease('BookingSync token endpoint', release, (h) => {
+    it(`issues tokens in ${release}’s format, created_at from the fakes clock, expires_in counting down`, async () => {
+      await adminOk(h, 'clock', { advanceSeconds: 12_345 })
+      const tokens = await userTokens(h)
+      expect(tokens.access_token).toMatch(TOKEN_FORMAT[release])
+      expect(tokens.refresh_token).toMatch(TOKEN_FORMAT[release])
+      expect(tokens.created_at).toBe(h.fakes.clock.nowSeconds())
+      expect(tokens.expires_in).toBe(7200)
+      expect(tokens.token_type).toBe(release === '4.2.6' ? 'bearer' : 'Bearer')
     })
-    expect(response.status).toBe(200)
-  })
 
-  it('authenticates the client with HTTP Basic', async () => {
-    const code = codeOf(await decide(h))
-    const response = await h.fetch(h.url('bookingsync', TOKEN), {
-      ...form({ grant_type: 'authorization_code', code, redirect_uri: WEB }),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(demo.clientId, demo.clientSecret) },
+    it('keeps a code through failed exchanges (wrong secret, wrong redirect_uri, another application) until it is exchanged', async () => {
+      h.fakes.registerClient({ provider: 'bookingsync', clientId: 'other-app', clientSecret: 'other-secret', redirectUris: [WEB] })
+      const code = codeOf(await decide(h))
+      await expectDoorkeeperError(await exchange(h, code, WEB, { client_secret: 'wrong' }), 401, 'invalid_client')
+      await expectDoorkeeperError(await exchange(h, code, 'https://demo-app.example.com/other'), status('invalid_grant'), 'invalid_grant')
+      await expectDoorkeeperError(await exchange(h, code, WEB, { client_id: 'other-app', client_secret: 'other-secret' }), status('invalid_grant'), 'invalid_grant')
+      expect((await exchange(h, code)).status).toBe(200)
+      await expectDoorkeeperError(await exchange(h, code), status('invalid_grant'), 'invalid_grant')
     })
-    expect(response.status).toBe(200)
-  })
 
-  it('answers an unknown client with invalid_client 401 and the Doorkeeper challenge', async () => {
-    const code = codeOf(await decide(h))
-    await expectDoorkeeperError(await exchange(h, code, WEB, { client_id: 'nobody' }), 401, 'invalid_client')
-  })
-
-  it('answers a wrong secret with invalid_client 401, and the code still works afterwards', async () => {
-    const code = codeOf(await decide(h))
-    await expectDoorkeeperError(await exchange(h, code, WEB, { client_secret: 'wrong' }), 401, 'invalid_client')
-    expect((await exchange(h, code)).status).toBe(200)
-  })
-
-  it('answers a replayed code with invalid_grant 401', async () => {
-    const code = codeOf(await decide(h))
-    await exchange(h, code)
-    await expectDoorkeeperError(await exchange(h, code), 401, 'invalid_grant')
-  })
-
-  it('answers an unknown grant_type with unsupported_grant_type 401', async () => {
-    await expectDoorkeeperError(await h.fetch(h.url('bookingsync', TOKEN), form({ grant_type: 'password', ...secretParams })), 401, 'unsupported_grant_type')
-  })
-
-  it('answers a missing code with invalid_request 401', async () => {
-    await expectDoorkeeperError(
-      await h.fetch(h.url('bookingsync', TOKEN), form({ grant_type: 'authorization_code', redirect_uri: WEB, ...secretParams })),
-      401,
-      'invalid_request',
-    )
-  })
-
-  it('answers malformed JSON with invalid_request, and later requests still work', async () => {
-    const response = await h.fetch(h.url('bookingsync', TOKEN), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":' })
-    await expectDoorkeeperError(response, 401, 'invalid_request')
-    expect((await exchange(h, codeOf(await decide(h)))).status).toBe(200)
-  })
-
-  it('ignores a body of the wrong content type, so the grant_type is missing: invalid_request', async () => {
-    const code = codeOf(await decide(h))
-    const body = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: WEB, ...secretParams }).toString()
-    const response = await h.fetch(h.url('bookingsync', TOKEN), { method: 'POST', headers: { 'content-type': 'text/plain' }, body })
-    await expectDoorkeeperError(response, 401, 'invalid_request')
-  })
-
-  it('answers a repeated parameter with invalid_request', async () => {
-    const code = codeOf(await decide(h))
-    const body = `${new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: WEB, ...secretParams })}&code=${code}`
-    const response = await h.fetch(h.url('bookingsync', TOKEN), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
-    await expectDoorkeeperError(response, 401, 'invalid_request')
-    expect((await exchange(h, code)).status).toBe(200)
-  })
-
-  it('answers a body over 1 MB with 413 in Doorkeeper shape, and later requests still work', async () => {
-    const response = await h.fetch(h.url('bookingsync', TOKEN), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `grant_type=client_credentials&pad=${'a'.repeat(1024 * 1024 + 10)}`,
+    it('answers bodies it cannot read (malformed JSON, over 1 MiB) in Doorkeeper’s shape, and keeps answering', async () => {
+      const bad = await h.fetch(h.url('bookingsync', TOKEN), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":' })
+      expect(bad.status).toBe(status('invalid_request'))
+      expect(((await bad.json()) as { error: string }).error).toBe('invalid_request')
+      const big = await h.fetch(h.url('bookingsync', TOKEN), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=client_credentials&pad=${'a'.repeat(1024 * 1024 + 10)}`,
+      })
+      expect(big.status).toBe(413)
+      expect((await userTokens(h)).access_token).toMatch(TOKEN_FORMAT[release])
     })
-    await expectDoorkeeperError(response, 413, 'invalid_request')
-    expect((await exchange(h, codeOf(await decide(h)))).status).toBe(200)
-  })
 
-  it('issues client-credentials tokens with the public scope only and no refresh token', async () => {
-    const response = await h.fetch(h.url('bookingsync', TOKEN), form({ grant_type: 'client_credentials', ...secretParams }))
-    expect(response.status).toBe(200)
-    const body = (await response.json()) as Tokens
-    expect(Object.keys(body)).toEqual(['access_token', 'token_type', 'expires_in', 'scope', 'created_at'])
-    expect(body).toMatchObject({ token_type: 'bearer', expires_in: 7200, scope: 'public' })
-    const wider = await h.fetch(h.url('bookingsync', TOKEN), form({ grant_type: 'client_credentials', scope: 'public rentals_read', ...secretParams }))
-    await expectDoorkeeperError(wider, 401, 'invalid_scope')
-  })
-
-  it('lets a client-credentials token list every account that installed the application', async () => {
-    const cc = async () => ((await (await h.fetch(h.url('bookingsync', TOKEN), form({ grant_type: 'client_credentials', ...secretParams }))).json()) as Tokens).access_token
-    const ids = async (token: string) => ((await (await api(h, ACCOUNTS, token)).json()) as { accounts: Array<{ id: number }> }).accounts.map((a) => a.id)
-    expect(await ids(await cc())).toEqual([101])
-    await userTokens(h, { subject: '11:account:102' })
-    expect(await ids(await cc())).toEqual([101, 102])
-    const forbidden = await api(h, RENTALS, await cc())
-    expect(forbidden.status).toBe(403)
-  })
-})
-
-describeModes(
-  'BookingSync token endpoint with newer Doorkeeper statuses (errorStatus: doorkeeper-400)',
-  (h) => {
-    it('answers invalid_grant with 400', async () => {
-      await expectDoorkeeperError(await exchange(h, 'f'.repeat(64)), 400, 'invalid_grant')
+    it('answers an injected token fault without consuming the code, and the log tells token from refresh', async () => {
+      const code = codeOf(await decide(h))
+      await adminOk(h, 'faults', { provider: 'bookingsync', endpoint: 'token', status: 503, times: 1 })
+      const fault = await exchange(h, code)
+      expect(fault.status).toBe(503)
+      expect(((await fault.json()) as { error: string }).error).toBe('temporarily_unavailable')
+      const tokens = (await (await exchange(h, code)).json()) as Tokens
+      expect((await refresh(h, tokens.refresh_token!)).status).toBe(200)
+      const log = (await (await h.admin('requests?provider=bookingsync')).json()) as Array<{ path: string; status: number; endpoint: string | null }>
+      expect(log.filter((r) => r.path === TOKEN).map((r) => [r.endpoint, r.status])).toEqual([
+        ['token', 503],
+        ['token', 200],
+        ['refresh', 200],
+      ])
     })
-    it('still answers invalid_client with 401', async () => {
-      await expectDoorkeeperError(await exchange(h, 'f'.repeat(64), WEB, { client_secret: 'nope' }), 401, 'invalid_client')
-    })
-    it('answers unsupported_grant_type and invalid_request with 400', async () => {
-      await expectDoorkeeperError(await h.fetch(h.url('bookingsync', TOKEN), form({ grant_type: 'password', ...secretParams })), 400, 'unsupported_grant_type')
-      await expectDoorkeeperError(await h.fetch(h.url('bookingsync', TOKEN), form({ ...secretParams })), 400, 'invalid_request')
-    })
-  },
-  { fakesOptions: { options: { bookingsync: { errorStatus: 'doorkeeper-400' } } } },
-)
-
-describeModes('BookingSync refresh (default: immediate rotation)', (h) => {
-  it('answers a new access AND refresh token with the same scopes and lifetime', async () => {
-    const first = await userTokens(h)
-    const response = await refresh(h, first.refresh_token!)
-    expect(response.status).toBe(200)
-    const next = (await response.json()) as Tokens
-    expect(next.access_token).toMatch(HEX64)
-    expect(next.refresh_token).toMatch(HEX64)
-    expect(next.access_token).not.toBe(first.access_token)
-    expect(next.refresh_token).not.toBe(first.refresh_token)
-    expect(next).toMatchObject({ token_type: 'bearer', expires_in: 7200, scope: first.scope })
   })
 
-  it('revokes the old pair at once: the old refresh token is invalid_grant, the old access token "was revoked"', async () => {
-    const first = await userTokens(h)
-    const next = (await (await refresh(h, first.refresh_token!)).json()) as Tokens
-    await expectDoorkeeperError(await refresh(h, first.refresh_token!), 401, 'invalid_grant')
-    await expectUnauthorized(await api(h, ACCOUNTS, first.access_token), 'The access token was revoked')
-    expect((await api(h, ACCOUNTS, next.access_token)).status).toBe(200)
-  })
-
-  it('lets exactly one of two concurrent refreshes with one refresh token succeed', async () => {
-    const first = await userTokens(h)
-    const answers = await Promise.all([refresh(h, first.refresh_token!), refresh(h, first.refresh_token!)])
-    expect(answers.map((a) => a.status).sort()).toEqual([200, 401])
-    const loser = answers.find((a) => a.status === 401)!
-    expect(await loser.json()).toEqual({ error: 'invalid_grant', error_description: D.invalid_grant })
-  })
-
-  it('may narrow the scopes, and refuses to widen them with invalid_scope', async () => {
-    const first = await userTokens(h)
-    const narrow = (await (await refresh(h, first.refresh_token!, { scope: 'public rentals_read' })).json()) as Tokens
-    expect(narrow.scope).toBe('public rentals_read')
-    await expectDoorkeeperError(await refresh(h, narrow.refresh_token!, { scope: 'public bookings_read' }), 401, 'invalid_scope')
-  })
-
-  it('keeps refresh tokens alive however long they wait (they die on rotation or uninstall only)', async () => {
-    const first = await userTokens(h)
-    await adminOk(h, 'clock', { advanceSeconds: 400 * 24 * 3600 })
-    await expectUnauthorized(await api(h, ACCOUNTS, first.access_token), 'The access token expired')
-    expect((await refresh(h, first.refresh_token!)).status).toBe(200)
-  })
-
-  it('does not refresh with another client\'s refresh token', async () => {
-    await adminOk(h, 'clients', { provider: 'bookingsync', clientId: 'other-app', clientSecret: 'other-secret', redirectUris: [WEB] })
-    const first = await userTokens(h)
-    await expectDoorkeeperError(await refresh(h, first.refresh_token!, { client_id: 'other-app', client_secret: 'other-secret' }), 401, 'invalid_grant')
-    expect((await refresh(h, first.refresh_token!)).status).toBe(200)
-  })
-
-  it('answers an injected refresh fault without rotating, and leaves code exchanges alone', async () => {
-    const first = await userTokens(h)
-    await adminOk(h, 'faults', { provider: 'bookingsync', endpoint: 'refresh', status: 500, times: 1 })
-    expect((await exchange(h, codeOf(await decide(h)))).status).toBe(200)
-    await expectDoorkeeperError(await refresh(h, first.refresh_token!), 500, 'server_error')
-    expect((await api(h, ACCOUNTS, first.access_token)).status).toBe(200)
-    expect((await refresh(h, first.refresh_token!)).status).toBe(200)
-  })
-
-  it('answers an injected token fault without consuming the code', async () => {
-    const code = codeOf(await decide(h))
-    await adminOk(h, 'faults', { provider: 'bookingsync', endpoint: 'token', status: 503, times: 1 })
-    await expectDoorkeeperError(await exchange(h, code), 503, 'temporarily_unavailable')
-    expect((await exchange(h, code)).status).toBe(200)
-    const log = (await (await h.admin('requests?provider=bookingsync')).json()) as Array<{ path: string; status: number; endpoint: string | null }>
-    expect(log.filter((r) => r.path === TOKEN).map((r) => [r.endpoint, r.status])).toEqual([['token', 503], ['token', 200]])
-  })
-})
-
-describeModes(
-  'BookingSync refresh with revoke-on-use rotation (rotation: on-use)',
-  (h) => {
-    it('keeps the old pair valid until the new access token is first used, then revokes it', async () => {
+  describeRelease('BookingSync refresh (rotation: immediate)', release, (h) => {
+    it('answers a new pair and revokes the old one at once: refresh token invalid_grant, access token "was revoked"', async () => {
       const first = await userTokens(h)
       const next = (await (await refresh(h, first.refresh_token!)).json()) as Tokens
-      expect((await api(h, ACCOUNTS, first.access_token)).status).toBe(200)
+      expect(next.access_token).not.toBe(first.access_token)
+      expect(next.refresh_token).not.toBe(first.refresh_token)
+      expect(next.scope).toBe(first.scope)
+      await expectDoorkeeperError(await refresh(h, first.refresh_token!), status('invalid_grant'), 'invalid_grant')
+      await expectUnauthorized(await api(h, ACCOUNTS, first.access_token), 'revoked')
       expect((await api(h, ACCOUNTS, next.access_token)).status).toBe(200)
-      await expectUnauthorized(await api(h, ACCOUNTS, first.access_token), 'The access token was revoked')
-      await expectDoorkeeperError(await refresh(h, first.refresh_token!), 401, 'invalid_grant')
-      expect((await refresh(h, next.refresh_token!)).status).toBe(200)
     })
 
-    it('lets the old refresh token refresh again while the new access token is unused', async () => {
+    it('lets exactly one of two concurrent refreshes with one refresh token win', async () => {
       const first = await userTokens(h)
-      expect((await refresh(h, first.refresh_token!)).status).toBe(200)
+      const answers = await Promise.all([refresh(h, first.refresh_token!), refresh(h, first.refresh_token!)])
+      expect(answers.map((a) => a.status).sort()).toEqual([200, status('invalid_grant')].sort())
+      const winner = (await answers.find((a) => a.status === 200)!.json()) as Tokens
+      await expectDoorkeeperError(answers.find((a) => a.status !== 200)!, status('invalid_grant'), 'invalid_grant')
+      expect((await refresh(h, winner.refresh_token!)).status).toBe(200)
+    })
+
+    it('expires the access token by the fakes clock: still good at 7200 s, "expired" at 7201 s; then a refresh brings the API back', async () => {
+      const first = await userTokens(h)
+      await adminOk(h, 'clock', { advanceSeconds: 7200 })
+      expect((await api(h, ACCOUNTS, first.access_token)).status).toBe(200)
+      await adminOk(h, 'clock', { advanceSeconds: 1 })
+      // bookingsync-engine refreshes when WWW-Authenticate says "The access token expired".
+      await expectUnauthorized(await api(h, ACCOUNTS, first.access_token), 'expired')
+      const next = (await (await refresh(h, first.refresh_token!)).json()) as Tokens
+      expect(next.expires_in).toBe(7200)
+      expect((await api(h, ACCOUNTS, next.access_token)).status).toBe(200)
+    })
+
+    it('answers an injected refresh fault without rotating, and leaves code exchanges alone', async () => {
+      const first = await userTokens(h)
+      await adminOk(h, 'faults', { provider: 'bookingsync', endpoint: 'refresh', status: 500, times: 1 })
+      expect((await exchange(h, codeOf(await decide(h)))).status).toBe(200)
+      const fault = await refresh(h, first.refresh_token!)
+      expect(fault.status).toBe(500)
+      expect(((await fault.json()) as { error: string }).error).toBe('server_error')
+      expect((await api(h, ACCOUNTS, first.access_token)).status).toBe(200)
       expect((await refresh(h, first.refresh_token!)).status).toBe(200)
     })
-  },
-  { fakesOptions: { options: { bookingsync: { rotation: 'on-use' } } } },
-)
+  })
 
-describeModes('BookingSync out-of-band code exchange', (h) => {
-  it('exchanges a code issued for the oob redirect only with redirect_uri=urn:ietf:wg:oauth:2.0:oob', async () => {
-    const location = (await decide(h, { redirect_uri: OOB })).headers.get('location')!
-    const code = new URL(location).searchParams.get('code')!
-    await expectDoorkeeperError(await exchange(h, code, 'https://demo-app.example.com/other'), 401, 'invalid_grant')
-    expect((await exchange(h, code, OOB)).status).toBe(200)
+  describeRelease(
+    'BookingSync refresh (rotation: on-use)',
+    release,
+    (h) => {
+      it('keeps the old pair until the new access token is first used, then revokes it', async () => {
+        const first = await userTokens(h)
+        const next = (await (await refresh(h, first.refresh_token!)).json()) as Tokens
+        expect((await api(h, ACCOUNTS, first.access_token)).status).toBe(200)
+        expect((await api(h, ACCOUNTS, next.access_token)).status).toBe(200)
+        await expectUnauthorized(await api(h, ACCOUNTS, first.access_token), 'revoked')
+        await expectDoorkeeperError(await refresh(h, first.refresh_token!), status('invalid_grant'), 'invalid_grant')
+        expect((await refresh(h, next.refresh_token!)).status).toBe(200)
+      })
+
+      it('lets the old refresh token refresh again while the new access token is unused', async () => {
+        const first = await userTokens(h)
+        expect((await refresh(h, first.refresh_token!)).status).toBe(200)
+        expect((await refresh(h, first.refresh_token!)).status).toBe(200)
+      })
+    },
+    { rotation: 'on-use' },
+  )
+
+  describeRelease('BookingSync client credentials', release, (h) => {
+    it('reads every account where the application is installed: the fixtures’, those users granted, not those uninstalled', async () => {
+      const cc = async () => ((await (await clientCredentials(h)).json()) as Tokens).access_token
+      expect(await accountIds(h, await cc())).toEqual([101])
+      await userTokens(h, { subject: '11:account:102' })
+      const token = await cc()
+      expect(await accountIds(h, token)).toEqual([101, 102])
+      expect((await api(h, RENTALS, token)).status).toBe(403)
+      await adminOk(h, 'revoke', { provider: 'bookingsync', clientId: h.fakes.demoClient('bookingsync').clientId })
+      expect(await accountIds(h, await cc())).toEqual([101])
+    })
+  })
+}
+
+describeRelease('BookingSync refresh without client credentials', '4.2.6', (h) => {
+  it('rotates as well as with them: the old pair is revoked', async () => {
+    const first = await userTokens(h)
+    const answer = await h.fetch(h.url('bookingsync', TOKEN), form({ grant_type: 'refresh_token', refresh_token: first.refresh_token! }))
+    expect(answer.status).toBe(200)
+    await expectUnauthorized(await api(h, ACCOUNTS, first.access_token), 'revoked')
+  })
+})
+
+describeRelease('BookingSync public applications', '5.6.9', (h) => {
+  it('exchange and refresh by client_id alone, no secret', async () => {
+    h.fakes.registerClient({ provider: 'bookingsync', clientId: 'public-app', public: true, redirectUris: [WEB] })
+    const code = codeOf(await decide(h, { client_id: 'public-app' }))
+    const tokens = (await (await h.fetch(h.url('bookingsync', TOKEN), form({ grant_type: 'authorization_code', code, redirect_uri: WEB, client_id: 'public-app' }))).json()) as Tokens
+    expect(tokens.refresh_token).toMatch(TOKEN_FORMAT['5.6.9'])
+    // Without any client the token's application is not authenticated: invalid_grant, and nothing rotates.
+    await expectDoorkeeperError(await h.fetch(h.url('bookingsync', TOKEN), form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! })), 400, 'invalid_grant')
+    const next = await h.fetch(h.url('bookingsync', TOKEN), form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: 'public-app' }))
+    expect(next.status).toBe(200)
   })
 })

@@ -1,12 +1,14 @@
 /**
- * cal.com in a real browser (Chromium via playwright-core): a test app's "Connect" → consent page
- * → pick a user and a team → Allow → back at the app with a code it exchanges; Go back; an
- * unknown client; the consent form with JavaScript disabled; the index page at `/`.
+ * cal.com as it runs today (the default era) in a real browser (Chromium via playwright-core): a
+ * test app's "Connect" (asking for the account selector) → consent page → pick a user and a team →
+ * Allow → back at the app with a code it exchanges at API v2; Go back; an unknown client; the
+ * consent form with JavaScript disabled; the index page at `/`.
  */
 import { describe, expect, it } from 'vitest'
+import { calcomDemoClient } from '../fixtures/calcom.ts'
 import { browserSuite, screenshot, text, visible } from './browser-helpers.ts'
 
-const suite = browserSuite('calcom', 'READ_BOOKING,READ_PROFILE')
+const suite = browserSuite('calcom', 'BOOKING_READ PROFILE_READ', { endpoints: { token: 'v2Token', resource: 'v2Me' }, authorizeParams: { show_account_selector: 'true' } })
 const app = (clientId: string, logo?: string) => suite.app(clientId, { logo })
 const newPage = async (options: { javaScriptEnabled?: boolean } = {}) => (await suite.page(options)).page
 
@@ -45,11 +47,11 @@ describe('cal.com in a browser', () => {
     expect(await text(page, '#state')).toMatch(/^state-calcom-/)
   })
 
-  it('an unknown client gets the error page, and the browser stays on the authorize URL', async () => {
+  it('an unknown client gets the error page (HTTP 200: cal.com renders it in the browser), and the browser stays on the authorize URL', async () => {
     const page = await newPage()
     const url = `${suite.server.url}/calcom/auth/oauth2/authorize?client_id=nobody&redirect_uri=${encodeURIComponent('http://127.0.0.1:9/callback')}&state=s`
     const answer = await page.goto(url)
-    expect(answer?.status()).toBe(400)
+    expect(answer?.status()).toBe(200)
     expect(page.url()).toBe(url)
     expect(await text(page, '#error-description')).toBe('OAuth client with ID not found')
     await screenshot(page, 'calcom-error')
@@ -77,13 +79,13 @@ describe('cal.com in a browser', () => {
     const page = await newPage()
     await page.goto(suite.server.url)
     expect(await text(page, 'h1')).toBe('oauth-fakes')
-    for (const id of ['calcom', 'bookingsync', 'zapier']) expect(await visible(page, `#try-${id}`)).toBe(true)
-    expect(await text(page, 'body')).toContain('calcom-demo-secret')
+    for (const id of ['calcom', 'bookingsync', 'zapier', 'oauth2']) expect(await visible(page, `#try-${id}`)).toBe(true)
+    expect(await text(page, 'body')).toContain(calcomDemoClient.clientSecret)
     await screenshot(page, 'index')
     await page.click('#try-calcom')
     expect(await text(page, 'h1')).toBe('Demo App would like access to your Cal.com account')
     const json = (await (await fetch(suite.server.url, { headers: { accept: 'application/json' } })).json()) as { providers: Array<{ id: string }>; admin: string }
-    expect(json.providers.map((p) => p.id)).toEqual(['calcom', 'bookingsync', 'zapier'])
+    expect(json.providers.map((p) => p.id)).toEqual(['calcom', 'bookingsync', 'zapier', 'oauth2'])
     expect(json.admin).toBe(`${suite.server.url}/__admin`)
   })
 })

@@ -65,6 +65,10 @@ export interface TestAppOptions {
   oob?: boolean
   /** The client's logo (a data URL is shown; anything else is never loaded). */
   logo?: string
+  /** Which of the provider's endpoints exchange the code and serve the resource (default `token`, `resource`). */
+  endpoints?: { token?: string; resource?: string }
+  /** More authorize parameters (cal.com's `show_account_selector`). */
+  authorizeParams?: Record<string, string>
 }
 
 /**
@@ -77,7 +81,10 @@ export interface TestAppOptions {
  */
 export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
   const described = describeProvider(opts.server.fakes, opts.provider)
-  const { authorize, token, resource } = described.endpoints as Record<string, string>
+  const endpoints = described.endpoints as Record<string, string>
+  const authorize = endpoints.authorize
+  const token = endpoints[opts.endpoints?.token ?? 'token']
+  const resource = endpoints[opts.endpoints?.resource ?? 'resource']
   const state = `state-${opts.provider}-${Math.random().toString(36).slice(2)}`
   let redirectUri = OOB
 
@@ -108,7 +115,7 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://app.invalid')
     if (req.method === 'GET' && url.pathname === '/') {
-      const q = new URLSearchParams({ client_id: opts.clientId, redirect_uri: redirectUri, response_type: 'code', scope: opts.scope })
+      const q = new URLSearchParams({ client_id: opts.clientId, redirect_uri: redirectUri, response_type: 'code', scope: opts.scope, ...opts.authorizeParams })
       if (!opts.oob) q.set('state', state)
       const pasteForm = opts.oob
         ? '<form method="post" action="/oob"><label>Authorization code <input name="code" id="code" autocomplete="off"></label> <button id="exchange">Exchange</button></form>'
@@ -163,7 +170,7 @@ export function visible(page: Page, selector: string): Promise<boolean> {
  * context and test app made through the suite) in `afterAll`. Fails the file, not skips it, when
  * Chromium is missing.
  */
-export function browserSuite(provider: ProviderId, scope: string) {
+export function browserSuite(provider: ProviderId, scope: string, defaults: Partial<Pick<TestAppOptions, 'endpoints' | 'authorizeParams'>> = {}) {
   let browser: Browser | undefined
   let server: RunningServer | undefined
   const closers: Array<() => Promise<unknown>> = []
@@ -182,7 +189,7 @@ export function browserSuite(provider: ProviderId, scope: string) {
     },
     /** A test app registered as a client of the fake, closed after the file. */
     async app(clientId: string, options: Partial<Omit<TestAppOptions, 'server' | 'provider' | 'clientId'>> = {}): Promise<TestApp> {
-      const app = await startTestApp({ server: server!, provider, clientId, clientSecret: `${clientId}-secret`, scope, ...options })
+      const app = await startTestApp({ server: server!, provider, clientId, clientSecret: `${clientId}-secret`, scope, ...defaults, ...options })
       closers.push(() => app.close())
       return app
     },

@@ -1,5 +1,5 @@
 /**
- * The conformance CLI's contract (contract §5): exit codes, reporters, the expected-failures
+ * The conformance CLI's contract (docs/client-contract.md §5): exit codes, reporters, the expected-failures
  * baseline. Runs `main()` in-process (and the real command once) with `--scenario` filters to
  * keep each run short.
  */
@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { main } from '../conformance/cli.ts'
+import { bundledCli } from './cli-bundle.ts'
+import { SLOW_MACHINE_FLAGS } from './slow-machine.ts'
 import { parseBaseline } from '../conformance/baseline.ts'
 import { answerConsentForm } from '../conformance/browser.ts'
 import { estimateStateBits } from '../conformance/scenarios.ts'
@@ -27,7 +29,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')))
   const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')))
   try {
-    return { code: await main(args), out: out.join('\n'), err: err.join('\n') }
+    return { code: await main([...args, ...SLOW_MACHINE_FLAGS]), out: out.join('\n'), err: err.join('\n') }
   } finally {
     log.mockRestore()
     error.mockRestore()
@@ -98,8 +100,8 @@ describe('conformance CLI', () => {
     expect(xml).toMatch(/<testcase classname="conformance\.bookingsync" name="denied-callback-rejected: [^"]*">\s*<properties>[\s\S]*?<failure /)
   })
 
-  it('is what `npm run conformance` runs, with its exit status', () => {
-    const run = spawnSync('npx', ['tsx', 'conformance/cli.ts', '--provider', 'calcom', '--client', 'exit 7'], { encoding: 'utf8' })
+  it('is what `oauth-fakes conform` (and `npm run conformance`) runs, with its exit status', async () => {
+    const run = spawnSync(process.execPath, [await bundledCli(), 'conform', '--provider', 'calcom', '--client', 'exit 7'], { encoding: 'utf8' })
     expect(run.status).toBe(2)
     expect(run.stderr).toMatch(/client "exit 7" exited before opening port/)
   })

@@ -3,9 +3,10 @@ import { runConformanceInProcess } from '../conformance/index.ts'
 import { TypeScriptOAuthClient } from '../fixtures/clients/typescript-client.ts'
 
 describe('conformance suite, in-process mode (msw, a client object)', () => {
-  it('passes every check for a correct TypeScript client on all three providers', async () => {
-    const report = await runConformanceInProcess({ provider: ['calcom', 'bookingsync', 'zapier'], client: (config) => new TypeScriptOAuthClient(config) })
-    const notPassed = report.providers.flatMap((p) => p.checks.filter((c) => c.status !== 'SUCCESS').map((c) => `${p.provider}:${c.id} ${c.status} ${c.details.actual}`))
+  it('passes every check for a correct TypeScript client on all three providers and every cal.com era', { timeout: 300_000 }, async () => {
+    const report = await runConformanceInProcess({ provider: ['calcom', 'bookingsync', 'zapier'], eras: 'all', client: (config) => new TypeScriptOAuthClient(config) })
+    expect(report.providers).toHaveLength(7)
+    const notPassed = report.providers.flatMap((p) => p.checks.filter((c) => c.status !== 'SUCCESS').map((c) => `${p.provider}/${p.variant}:${c.id} ${c.status} ${c.details.actual}`))
     expect(notPassed).toEqual([])
     expect(report.ok).toBe(true)
   })

@@ -5,7 +5,7 @@ import { type ExchangeRecord, RequestLog } from '../mocks/engine/log.ts'
 import { randomAlphanumeric, safeEqual, signJwtHs256, verifyJwtHs256 } from '../mocks/engine/crypto.ts'
 import { escapeHtml, page, withParams } from '../mocks/engine/http.ts'
 import { readParams, validateParams } from '../mocks/engine/params.ts'
-import { ExpiringStore, type StoredGrant } from '../mocks/engine/store.ts'
+import { ExpiringStore, SWEEP_STEP, type StoredGrant } from '../mocks/engine/store.ts'
 
 describe('the clock', () => {
   it('follows its base time and moves forward with advance(seconds)', () => {
@@ -60,11 +60,47 @@ describe('the expiring store', () => {
     now = 1000 + 9_999 // expired, still inside the retention window: still answers "expired"
     store.set('fresh', entry('c', now + 1000), now)
     expect(store.lookup('t1', now).state).toBe('expired')
-    now = 1000 + 10_000 + 1000 // retention over, and a sweep is due (at most one per second): the next write sweeps
-    store.set('fresh2', entry('c', now + 1000), now)
-    expect(store.size).toBe(2)
+    now = 1000 + 10_000 + 1000 // retention over, and a pass is due (at most one per second): writes sweep
+    // Each write looks at SWEEP_STEP entries, oldest first: no write pauses for a walk of the whole store.
+    // (An entry the current pass had already looked at waits for the next pass: at most two passes.)
+    let writes = 0
+    while (store.size > 1 + writes) store.set(`fresh${++writes}`, entry('c', now + 1000), now)
+    expect(writes).toBeLessThanOrEqual(2 * Math.ceil(10_001 / (SWEEP_STEP - 1)))
     expect(store.lookup('t1', now).state).toBe('unknown')
-    expect([...store.entriesOf('c')].map(([k]) => k).sort()).toEqual(['fresh', 'fresh2'])
+    expect([...store.entriesOf('c')].map(([k]) => k)).toEqual(['fresh', ...Array.from({ length: writes }, (_, i) => `fresh${i + 1}`)])
+  })
+
+  it('sweeps 100,000 dead entries a bounded slice per write (npm run bench times the writes)', () => {
+    const store = new ExpiringStore<StoredGrant>({ retainSeconds: 1, sweepEverySeconds: 1 })
+    for (let i = 0; i < 100_000; i++) store.set(`t${i}`, entry('c', 1000), 0)
+    let now = 10_000
+    let most = 0
+    while (store.lookup('t99999', now).state !== 'unknown') {
+      const before = store.size
+      store.set(`n${now}`, entry('c', null), now++)
+      most = Math.max(most, before + 1 - store.size)
+    }
+    expect(most).toBe(SWEEP_STEP)
+    expect(store.size).toBe(now - 10_000)
+  })
+
+  it('finds a group’s newest live entry and its live tags without walking the store', () => {
+    const grant = (clientId: string, group: string | null, tag: string): StoredGrant & { group: string | null; tag: string } => ({ clientId, expiresAt: null, revokedAt: null, group, tag })
+    const store = new ExpiringStore<ReturnType<typeof grant>>({ groupOf: (e) => e.group, tagOf: (e) => e.tag })
+    store.set('a', grant('c', 'c|u1', 'read'), 0)
+    store.set('b', grant('c', 'c|u1', 'write'), 1)
+    store.set('x', grant('c', 'c|u2', 'read'), 2)
+    store.set('none', grant('c', null, 'read'), 3)
+    expect(store.newestLive('c|u1')?.[0]).toBe('b')
+    expect(store.groupsOf('c').sort()).toEqual(['c|u1', 'c|u2'])
+    store.revoke('b', 4)
+    expect(store.newestLive('c|u1')?.[0]).toBe('a')
+    expect(store.hasLiveTagged('c|u1', 'write')).toBe(false)
+    expect(store.hasLiveTagged('c|u1', 'read')).toBe(true)
+    store.delete('a')
+    expect(store.newestLive('c|u1')).toBeUndefined()
+    expect(store.groupsOf('c')).toEqual(['c|u2'])
+    expect([...store.liveOf('c|u2')].map(([k]) => k)).toEqual(['x'])
   })
 })
 

@@ -3,35 +3,29 @@ import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { createFakes, createHandlers } from '../mocks/index.ts'
 
-const fakes = createFakes()
+const fakes = createFakes() // every provider on its real URLs; cal.com as app.cal.com runs today
 const server = setupServer(...createHandlers(fakes))
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
 afterEach(() => fakes.reset())
 afterAll(() => server.close())
 
-/** A minimal cal.com client, standing in for the code under test. */
-async function connect(code: string, redirectUri: string, id: string, secret: string) {
-  const res = await fetch('https://app.cal.com/api/auth/oauth/token', {
-    method: 'POST',
-    body: new URLSearchParams({ code, client_id: id, client_secret: secret, grant_type: 'authorization_code', redirect_uri: redirectUri }),
-  })
+/** A minimal cal.com client, standing in for the code under test: cal.com's documented token endpoint. */
+async function token(body: Record<string, string>) {
+  const res = await fetch('https://api.cal.com/v2/auth/oauth2/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   return (await res.json()) as { access_token: string; refresh_token: string }
 }
 
 it('refreshes the cal.com token when it expires', async () => {
-  fakes.setConsent('calcom', 'allow')
+  fakes.setConsent('calcom', 'allow') // authorize redirects at once as the default user
   const { clientId, clientSecret, redirectUris } = fakes.demoClient('calcom')
-  const authorize = await fetch(`https://app.cal.com/auth/oauth2/authorize?client_id=${clientId}&redirect_uri=${redirectUris[0]}&state=s&scope=READ_PROFILE`, { redirect: 'manual' })
+  const authorize = await fetch(`https://app.cal.com/auth/oauth2/authorize?client_id=${clientId}&redirect_uri=${encodeURIComponent(redirectUris[0]!)}&state=s&scope=PROFILE_READ`, { redirect: 'manual' })
   const code = new URL(authorize.headers.get('location')!).searchParams.get('code')!
-  const tokens = await connect(code, redirectUris[0]!, clientId, clientSecret)
-  fakes.advanceClock(1801)
-  const me = () => fetch('https://app.cal.com/api/auth/oauth/me', { headers: { authorization: `Bearer ${tokens.access_token}` } })
-  expect((await me()).status).toBe(401)
-  const refreshed = await fetch('https://app.cal.com/api/auth/oauth/refreshToken', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${tokens.refresh_token}` },
-    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret }),
-  })
-  expect(refreshed.status).toBe(200)
-  expect(fakes.requests('calcom').some((r) => r.path === '/api/auth/oauth/refreshToken')).toBe(true)
+  const tokens = await token({ client_id: clientId, client_secret: clientSecret, grant_type: 'authorization_code', code, redirect_uri: redirectUris[0]! })
+  const me = (access: string) => fetch('https://api.cal.com/v2/me', { headers: { authorization: `Bearer ${access}` } })
+  expect((await me(tokens.access_token)).status).toBe(200)
+  fakes.advanceClock(1801) // the access token is now expired
+  expect((await me(tokens.access_token)).status).toBe(401)
+  const refreshed = await token({ client_id: clientId, client_secret: clientSecret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token })
+  expect((await me(refreshed.access_token)).status).toBe(200)
+  expect(fakes.requests('calcom').filter((r) => r.path === '/v2/auth/oauth2/token')).toHaveLength(2)
 })

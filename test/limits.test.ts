@@ -1,6 +1,6 @@
 /** Limits and security properties that cut across providers. */
 import { describe, expect, it } from 'vitest'
-import { ExpiringStore, type StoredGrant } from '../mocks/engine/store.ts'
+import { ExpiringStore, StoreFullError, type StoredGrant } from '../mocks/engine/store.ts'
 import { createFakes } from '../mocks/fakes.ts'
 import { createAdminApp } from '../mocks/admin.ts'
 
@@ -19,12 +19,27 @@ describe('limits', () => {
     expect(entry!.bodyTruncated).toBe(true)
   })
 
-  it('bounds every store by count: past maxEntries the oldest entries go first', () => {
+  it('bounds every store by count: dead entries go first, and a live grant is never dropped (the new one is refused)', () => {
     const store = new ExpiringStore<StoredGrant>({ maxEntries: 3 })
-    for (const k of ['a', 'b', 'c', 'd']) store.set(k, { clientId: 'c', expiresAt: null, revokedAt: null }, 0)
-    expect(store.size).toBe(3)
-    expect(store.lookup('a', 0).state).toBe('unknown')
-    expect(store.lookup('d', 0).state).toBe('valid')
+    store.set('dead', { clientId: 'c', expiresAt: 5, revokedAt: null }, 0)
+    for (const k of ['a', 'b']) store.set(k, { clientId: 'c', expiresAt: null, revokedAt: null }, 0)
+    // Full, one entry expired (though within its retention window): it goes, the new one fits.
+    store.set('c', { clientId: 'c', expiresAt: null, revokedAt: null }, 10)
+    expect(store.lookup('dead', 10).state).toBe('unknown')
+    expect(() => store.set('d', { clientId: 'c', expiresAt: null, revokedAt: null }, 10)).toThrow(StoreFullError)
+    for (const k of ['a', 'b', 'c']) expect(store.lookup(k, 10).state).toBe('valid')
+  })
+
+  it('answers a token request 503 in the provider’s shape when the store is full, and keeps serving', async () => {
+    // A small limit stands for the default 500,000.
+    const fakes = createFakes({ providers: ['zapier'], maxGrants: 2 })
+    const demo = fakes.demoClient('zapier')
+    const basic = { authorization: `Basic ${Buffer.from(`${demo.clientId}:${demo.clientSecret}`).toString('base64')}` }
+    for (let i = 0; i < 2; i++) expect((await fakes.fetch(new Request('https://zapier.com/oauth/token/', form({ grant_type: 'client_credentials', scope: 'promotions:write' }, basic))))!.status).toBe(200)
+    const full = await fakes.fetch(new Request('https://zapier.com/oauth/token/', form({ grant_type: 'client_credentials', scope: 'promotions:write' }, basic)))
+    expect(full!.status).toBe(503)
+    expect(await full!.text()).toContain('"error": "temporarily_unavailable"')
+    expect((await fakes.fetch(new Request('https://api.zapier.com/v1/categories')))!.status).toBe(200)
   })
 })
 
@@ -84,4 +99,26 @@ describe('HTTP Basic client authentication', () => {
     const res = await fakes.fetch(new Request('https://zapier.com/oauth/token/', form({ grant_type: 'client_credentials', scope: 'promotions:write' }, header('enc'))))
     expect(res!.status).toBe(200)
   })
+})
+
+describe('idle connections', () => {
+  it('closes a connection that sent only blank lines with 408 once the headers timeout has passed (not 30 s later, at Node’s default check)', async () => {
+    const { listen } = await import('../mocks/adapters/node-http.ts')
+    const { connect } = await import('node:net')
+    // A short headers timeout stands for the default 10 s; without a check interval of its own,
+    // Node enforces it only every 30 s, and this test would run into its own timeout.
+    const running = await listen([async () => new Response('ok')], { host: '127.0.0.1', headersTimeoutMs: 500, requestTimeoutMs: 1000 })
+    try {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(running.port, '127.0.0.1', () => socket.write('\r\n\r\n\r\n\r\n'))
+        let text = ''
+        socket.on('data', (c: Buffer) => (text += c.toString()))
+        socket.on('close', () => resolve(text))
+        socket.on('error', reject)
+      })
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /)
+    } finally {
+      await running.close()
+    }
+  }, 25_000)
 })

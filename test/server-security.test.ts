@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningServer, startServer } from '../mocks/server.ts'
 import { Tenants } from '../mocks/tenants.ts'
 import { createFakes } from '../mocks/fakes.ts'
+import { bookingsyncDemoClient } from '../fixtures/bookingsync.ts'
 
 /** A raw request with any Host header (fetch does not let a caller set Host). */
 function raw(url: string, opts: { method?: string; host?: string; headers?: Record<string, string>; body?: string; localAddress?: string; path?: string } = {}) {
@@ -59,12 +60,12 @@ describe('the Host header never picks a route or a URL', () => {
       method: 'POST',
       host,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: 'bookingsync-demo-client', redirect_uri: 'urn:ietf:wg:oauth:2.0:oob', response_type: 'code', scope: 'public', user_id: '11', subject: '11:account:101', decision: 'allow' }).toString(),
+      body: new URLSearchParams({ client_id: bookingsyncDemoClient.clientId, redirect_uri: 'urn:ietf:wg:oauth:2.0:oob', response_type: 'code', scope: 'public', user_id: '11', subject: '11:account:101', decision: 'allow' }).toString(),
     })
     expect(consent.status).toBe(302)
     expect(String(consent.headers.location)).toMatch(/^https:\/\/fakes\.ci\.example:8443\/bookingsync\/oauth\/authorize\//)
-    const slash = await raw(`${server.listenUrl}/zapier/oauth/token`, { method: 'POST', host })
-    expect(slash.headers.location).toBe('https://fakes.ci.example:8443/zapier/oauth/token/')
+    const slash = await raw(`${server.listenUrl}/zapier/oauth/authorize?x=1`, { host })
+    expect(slash.headers.location).toBe('https://fakes.ci.example:8443/zapier/oauth/authorize/?x=1')
     const index = JSON.parse((await raw(`${server.listenUrl}/`, { host, headers: { accept: 'application/json' } })).body) as { providers: Array<{ endpoints: Record<string, string> }>; admin: string }
     expect(index.admin).toBe('https://fakes.ci.example:8443/__admin')
     expect(index.providers[0]!.endpoints.token).toBe('https://fakes.ci.example:8443/calcom/api/auth/oauth/token')
@@ -176,7 +177,7 @@ describe('provider options at run time', () => {
       const post = (body: unknown) => fetch(`${server.url}/__admin/options`, jsonPost(body))
       const ok = await post({ provider: 'bookingsync', options: { rotation: 'on-use' } })
       expect(ok.status).toBe(200)
-      expect(((await ok.json()) as { options: Record<string, unknown> }).options).toMatchObject({ rotation: 'on-use', errorStatus: 'bookingsync' })
+      expect(((await ok.json()) as { options: Record<string, unknown> }).options).toMatchObject({ rotation: 'on-use', doorkeeper: '4.2.6' })
       const bad = await post({ provider: 'bookingsync', options: { rotation: 'sometimes' } })
       expect(bad.status).toBe(400)
       expect(((await bad.json()) as { error: string }).error).toContain('options.rotation')
@@ -184,6 +185,18 @@ describe('provider options at run time', () => {
       expect(unknown.status).toBe(400)
       const index = (await (await fetch(`${server.url}/`, { headers: { accept: 'application/json' } })).json()) as { options: Record<string, Record<string, { values?: string[] }>> }
       expect(index.options.bookingsync!.rotation!.values).toEqual(['immediate', 'on-use'])
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('a reset puts them back to what the server started with', async () => {
+    const server = await startServer({ port: 0, options: { bookingsync: { doorkeeper: '5.6.9' } } })
+    try {
+      await fetch(`${server.url}/__admin/options`, jsonPost({ provider: 'bookingsync', options: { rotation: 'on-use', doorkeeper: '4.2.6' } }))
+      expect(server.fakes.options('bookingsync')).toMatchObject({ rotation: 'on-use', doorkeeper: '4.2.6' })
+      expect((await fetch(`${server.url}/__admin/reset`, jsonPost({}))).status).toBe(200)
+      expect(server.fakes.options('bookingsync')).toMatchObject({ rotation: 'immediate', doorkeeper: '5.6.9' })
     } finally {
       await server.close()
     }

@@ -11,7 +11,7 @@ export interface ClientAnswer {
   body: string
 }
 
-/** The contract §5 routes, as calls. */
+/** The docs/client-contract.md §5 routes, as calls. */
 export interface ClientDriver {
   /** `GET /login` */
   login(): Promise<ClientAnswer>
@@ -24,7 +24,7 @@ export interface ClientDriver {
   close(): Promise<void>
 }
 
-/** The client's configuration: the contract §5 environment, as an object. */
+/** The client's configuration: the client docs/client-contract.md §5 environment, as an object. */
 export interface ClientConfig {
   provider: ProviderId
   baseUrl: string
@@ -36,6 +36,15 @@ export interface ClientConfig {
   clientSecret: string
   redirectUri: string
   scope: string
+  /** The issuer (RFC 8414), when the provider serves metadata: `OAUTH_ISSUER`. */
+  issuer?: string
+  /** `S256` when the suite expects PKCE: `OAUTH_PKCE`. */
+  pkce?: 'S256'
+  /**
+   * The client's clock: how far the suite has moved the fakes' clock (seconds ahead of real time),
+   * and, for a process client, the environment that moves its clock too (./client-clock.ts).
+   */
+  clock?: { offsetSeconds(): number; env?: Record<string, string> }
 }
 
 export function configToEnv(config: ClientConfig, port: number): Record<string, string> {
@@ -51,10 +60,13 @@ export function configToEnv(config: ClientConfig, port: number): Record<string, 
     OAUTH_CLIENT_SECRET: config.clientSecret,
     OAUTH_REDIRECT_URI: config.redirectUri,
     OAUTH_SCOPE: config.scope,
+    ...(config.issuer !== undefined ? { OAUTH_ISSUER: config.issuer } : {}),
+    ...(config.pkce !== undefined ? { OAUTH_PKCE: config.pkce } : {}),
+    ...config.clock?.env,
   }
 }
 
-/** The client command could not be brought up (contract §5: exit 2). */
+/** The client command could not be brought up (docs/client-contract.md §5: exit 2). */
 export class ClientStartError extends Error {
   constructor(
     message: string,

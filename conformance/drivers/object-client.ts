@@ -1,6 +1,6 @@
 /**
  * A client under test that is a TypeScript object in this process (in-process mode): its
- * methods stand for the contract §5 routes. A method that resolves is a 2xx (a `Response` keeps
+ * methods stand for the client docs/client-contract.md §5 routes. A method that resolves is a 2xx (a `Response` keeps
  * its own status, `false` counts as a refusal); one that throws is a non-2xx.
  */
 import { type ClientAnswer, type ClientDriver, ClientNoAnswerError } from './driver.ts'

@@ -1,10 +1,11 @@
 /**
  * A client under test that is a process in any language: started through a shell with the
- * contract §5 environment, reached over HTTP on 127.0.0.1:$PORT, killed (its whole process group)
+ * docs/client-contract.md §5 environment, reached over HTTP on 127.0.0.1:$PORT, killed (its whole process group)
  * as soon as its scenario ends.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer, connect } from 'node:net'
+import { CookieJar, type RequestSite } from '../cookies.ts'
 import { type ClientAnswer, type ClientConfig, type ClientDriver, ClientNoAnswerError, ClientStartError, configToEnv } from './driver.ts'
 
 /** Never hand the client this port: the fakes' documented default. */
@@ -60,7 +61,7 @@ export interface ProcessClientOptions {
   command: string
   config: ClientConfig
   port: number
-  /** How long the client may take to accept connections (contract §5: at most 10 s). */
+  /** How long the client may take to accept connections (docs/client-contract.md §5: at most 10 s). */
   startTimeoutMs?: number
   /** How long one route may take to answer. */
   requestTimeoutMs?: number
@@ -70,6 +71,8 @@ export class ProcessClient implements ClientDriver {
   readonly #child: ChildProcess
   readonly #origin: string
   readonly #requestTimeoutMs: number
+  /** The user's browser keeps the client's cookies (one jar per scenario: a client process per scenario). */
+  readonly #cookies = new CookieJar()
   #stderr = ''
   #exited: { code: number | null; signal: NodeJS.Signals | null } | null = null
 
@@ -114,11 +117,14 @@ export class ProcessClient implements ClientDriver {
     let failure: Error | undefined
     void spawnError.then((e) => (failure = e))
     const deadline = Date.now() + (options.startTimeoutMs ?? 10_000)
+    // Polled: every 10 ms at first, then a tenth of the time the client has taken so far (at most
+    // 50 ms): a slow start on a busy machine costs at most a tenth more, not dozens of refused connects.
+    const since = Date.now()
     while (Date.now() < deadline) {
       if (failure) break
       if (client.#exited) break
       if (await canConnect(options.port)) return client
-      await new Promise((r) => setTimeout(r, 20))
+      await new Promise((r) => setTimeout(r, Math.min(50, Math.max(10, (Date.now() - since) / 10))))
     }
     const why = failure
       ? `could not be started: ${failure.message}`
@@ -129,10 +135,16 @@ export class ProcessClient implements ClientDriver {
     throw new ClientStartError(`client "${options.command}" ${why}`, client.#stderr)
   }
 
-  async #request(path: string, init: RequestInit = {}): Promise<ClientAnswer> {
+  /** A request as the user's browser makes it: with the jar's cookies, keeping what the client sets. */
+  async #request(path: string, init: RequestInit = {}, site: RequestSite = 'same-site'): Promise<ClientAnswer> {
     const url = path.startsWith('http') ? path : `${this.#origin}${path}`
+    const target = new URL(url)
+    const headers = new Headers(init.headers)
+    const cookie = this.#cookies.header(target, site, init.method ?? 'GET')
+    if (cookie) headers.set('cookie', cookie)
     try {
-      const response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(this.#requestTimeoutMs) })
+      const response = await fetch(url, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(this.#requestTimeoutMs) })
+      this.#cookies.store(target, response.headers.getSetCookie())
       return { status: response.status, location: response.headers.get('location'), body: await response.text() }
     } catch (error) {
       const exited = this.#exited ? ` (the client exited: ${this.#exited.code ?? this.#exited.signal})` : ''
@@ -145,8 +157,9 @@ export class ProcessClient implements ClientDriver {
   }
 
   callback(url: string): Promise<ClientAnswer> {
-    // The redirect names the client's own origin (its registered redirect URI): call it as is.
-    return this.#request(url)
+    // The redirect names the client's own origin (its registered redirect URI): call it as is. It
+    // is the provider's redirect, a top-level navigation from another site (SameSite=Lax, not Strict).
+    return this.#request(url, {}, 'cross-site')
   }
 
   oob(code: string): Promise<ClientAnswer> {

@@ -7,8 +7,9 @@ const MARK: Record<CheckResult['status'], string> = { SUCCESS: '✓', FAILURE: '
 export function renderText(report: ConformanceReport, options: { verbose?: boolean } = {}): string {
   const lines: string[] = []
   for (const p of report.providers) {
-    const failed = p.checks.filter((c) => c.status === 'FAILURE' || c.status === 'WARNING').length
-    lines.push(`${p.title} (${p.provider}): ${p.checks.length - failed} of ${p.checks.length} checks without failure`)
+    const count = (status: CheckResult['status']) => p.checks.filter((c) => c.status === status).length
+    const warnings = count('WARNING')
+    lines.push(`${p.title} (${p.variant ? `${p.provider}/${p.variant}` : p.provider}): ${count('SUCCESS')} passed, ${count('FAILURE')} failed, ${count('SKIPPED')} skipped${warnings ? `, ${warnings} warnings` : ''} of ${p.checks.length} checks`)
     for (const c of p.checks) {
       const note = c.expectedFailure ? '  [expected failure]' : c.status === 'SKIPPED' ? '  [skipped]' : c.status === 'WARNING' ? '  [warning: SHOULD]' : ''
       lines.push(`  ${MARK[c.status]} ${c.id.padEnd(26)} ${c.description}${note}`)

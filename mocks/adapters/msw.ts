@@ -25,6 +25,8 @@ export function createHandlers(fakes: Fakes): HttpHandler[] {
       if (seen.has(prefix)) continue
       seen.add(prefix)
       handlers.push(http.all(`${prefix}/*`, ({ request }) => app(request)))
+      // RFC 8414 §3.1: a well-known document of a base with a path lives at the origin's root.
+      if (url.pathname.replace(/\/+$/, '')) for (const root of fakes.definition(provider).rootPaths ?? []) handlers.push(http.get(`${url.origin}${root}${url.pathname.replace(/\/+$/, '')}`, ({ request }) => app(request)))
     }
   }
   return handlers

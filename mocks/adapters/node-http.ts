@@ -1,6 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { BUFFERED_BODY, TEXT_BODY, lazyPrototype } from '../engine/http.ts'
+import { TEXT_BODY, lightRequest } from '../engine/http.ts'
 
 /** What the adapter knows of the connection a request came on (the server's policies read it). */
 export interface ConnectionInfo {
@@ -95,14 +95,23 @@ export function requestTarget(raw: string | undefined): string | null {
  * Node request → web `Request`. Constructing an undici Request and reading its body stream costs
  * ~35 µs, more than everything the engine does for a token request, so the body is read with
  * Node's own events (at most `cap` bytes are kept: the engine answers 413 past its limit) and the
- * Request is a light object: `url`, `method` and `headers` are its own, the body is attached under
- * `BUFFERED_BODY`, and any other Request member builds the real Request on first use.
+ * Request is a light one (../engine/http.ts `lightRequest`).
  */
 async function toRequest(req: IncomingMessage, origin: string, cap: number): Promise<Request | null> {
   const target = requestTarget(req.url)
   // Concatenated with OUR origin, a target like `//evil.example/x` stays a path on this server.
   const candidate = `${origin}${target ?? '/'}`
-  const url = target !== null && URL.canParse(candidate) ? candidate : `${origin}/`
+  // Parsed once here; the server, the fakes and the provider read this URL (`PARSED_URL`) instead of parsing `url` again.
+  let parsed: URL | undefined
+  if (target !== null) {
+    try {
+      parsed = new URL(candidate)
+    } catch {
+      parsed = undefined
+    }
+  }
+  const url = parsed ? candidate : `${origin}/`
+  parsed ??= new URL(url)
   const method = req.method ?? 'GET'
   const headers = new Headers()
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -114,7 +123,7 @@ async function toRequest(req: IncomingMessage, origin: string, cap: number): Pro
   }
   const body = method === 'GET' || method === 'HEAD' ? new Uint8Array(0) : await readCapped(req, cap)
   if (body === null) return null
-  return lightRequest(url, method, headers, body)
+  return lightRequest(url, method, headers, body, parsed)
 }
 
 /** The body, at most `cap` bytes kept; `null` when the peer aborted. */
@@ -131,32 +140,6 @@ function readCapped(req: IncomingMessage, cap: number): Promise<Uint8Array | nul
     req.on('error', () => resolve(null))
     req.on('aborted', () => resolve(null))
   })
-}
-
-const REAL = Symbol('real request')
-type Light = { url: string; method: string; headers: Headers; [BUFFERED_BODY]: Uint8Array; [REAL]?: Request }
-
-function real(self: Light): Request {
-  self[REAL] ??= new Request(self.url, {
-    method: self.method,
-    headers: self.headers,
-    body: self.method === 'GET' || self.method === 'HEAD' ? null : Buffer.from(self[BUFFERED_BODY]),
-  })
-  return self[REAL]
-}
-
-const lightPrototype = lazyPrototype(
-  Request.prototype,
-  ['body', 'bodyUsed', 'signal', 'cache', 'credentials', 'destination', 'integrity', 'keepalive', 'mode', 'redirect', 'referrer', 'referrerPolicy', 'duplex'],
-  ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text', 'clone'],
-  real,
-)
-
-function lightRequest(url: string, method: string, headers: Headers, body: Uint8Array): Request {
-  const light = Object.create(lightPrototype) as Light
-  Object.defineProperties(light, { url: { value: url }, method: { value: method }, headers: { value: headers } })
-  light[BUFFERED_BODY] = body
-  return light as unknown as Request
 }
 
 async function send(res: ServerResponse, response: Response): Promise<void> {
@@ -211,6 +194,8 @@ export async function listen(
       maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
       requestTimeout: options.requestTimeoutMs ?? 30_000,
       headersTimeout: options.headersTimeoutMs ?? 10_000,
+      // How often Node enforces the two timeouts above (its default, 30 s, would triple them).
+      connectionsCheckingInterval: 1_000,
     },
     (req, res) => void listener!(req, res),
   )
@@ -231,7 +216,14 @@ export async function listen(
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
-  const origin = typeof options.origin === 'function' ? options.origin({ host, port: address.port }) : (options.origin ?? url)
+  let origin: string
+  try {
+    origin = typeof options.origin === 'function' ? options.origin({ host, port: address.port }) : (options.origin ?? url)
+  } catch (error) {
+    // Whatever the caller builds once the port is known failed: nothing listens on its behalf.
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    throw error
+  }
   listener = createNodeListener(handlers, { origin, maxBufferedBytes: options.maxBufferedBytes, onAnswer: options.onAnswer })
   return {
     server,

@@ -27,6 +27,8 @@ export function createClock(base: () => number = Date.now): Clock {
     nowSeconds: () => Math.floor((base() + offsetMs) / 1000),
     advance(seconds) {
       if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError('advance(seconds) needs a finite number >= 0')
+      // Refused before anything moves: past it, a time (or an expiry after it) is no Date any more.
+      if (base() + offsetMs + seconds * 1000 > LATEST_MS) throw new RangeError(`advance(seconds) would move the clock past ${new Date(LATEST_MS).toISOString()}`)
       offsetMs += seconds * 1000
     },
     reset() {
@@ -34,3 +36,11 @@ export function createClock(base: () => number = Date.now): Clock {
     },
   }
 }
+
+/**
+ * The latest time the clock may show: a century short of the end of `Date`'s range (8.64e15 ms,
+ * ECMAScript §21.4.1.31), so that every lifetime and retention counted from it is still a Date
+ * that `toISOString()` can print. Repeated advances used to pass it and every date printed after
+ * failed (cal.com API v2 errors answered 500, the request log's stream broke).
+ */
+const LATEST_MS = 8.64e15 - 100 * 365.25 * 24 * 3600 * 1000

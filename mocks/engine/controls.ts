@@ -1,10 +1,25 @@
 import type { Clock } from './clock.ts'
 
-/** The provider ids, also the standalone server's prefixes (`/calcom`, `/bookingsync`, `/zapier`). */
-export const PROVIDER_IDS = ['calcom', 'bookingsync', 'zapier'] as const
-export type ProviderId = (typeof PROVIDER_IDS)[number]
+/**
+ * The built-in provider ids, also the standalone server's prefixes (`/calcom`, `/bookingsync`,
+ * `/zapier`, `/oauth2`).
+ */
+export const PROVIDER_IDS = ['calcom', 'bookingsync', 'zapier', 'oauth2'] as const
+export type BuiltinProviderId = (typeof PROVIDER_IDS)[number]
+/**
+ * A provider's id: a built-in one, or the id of a user-defined provider (`createFakes({
+ * customProviders })`, docs/providers/custom.md), which must match `CUSTOM_PROVIDER_ID`.
+ */
+export type ProviderId = BuiltinProviderId | (string & {})
 
-/** What the control API's `faults` and the request log call an endpoint (contract §3). */
+/** A user-defined provider's id: a path segment, and no built-in id, `t` (tenants) or `__admin`. */
+export const CUSTOM_PROVIDER_ID = /^(?!t$)[a-z][a-z0-9-]{0,31}$/
+
+export function isBuiltinProvider(id: string): id is BuiltinProviderId {
+  return (PROVIDER_IDS as readonly string[]).includes(id)
+}
+
+/** What the control API's `faults` and the request log call an endpoint (docs/server.md). */
 export const CONTROL_ENDPOINTS = ['token', 'refresh', 'authorize', 'api'] as const
 export type ControlEndpoint = (typeof CONTROL_ENDPOINTS)[number]
 

@@ -11,40 +11,146 @@ export const BUFFERED_BODY: unique symbol = Symbol.for('oauth-fakes.buffered-bod
 export const TEXT_BODY: unique symbol = Symbol.for('oauth-fakes.text-body')
 
 /**
- * A Response with a text body, built lazily. Status, status text and headers are its own; the
- * body (and every method that reads it) comes from a real `Response` made on first use. The
- * node:http adapter never needs that real Response — it sends `TEXT_BODY` — and an undici
- * Response with its body stream costs more than the token endpoint's own work (`npm run bench`).
- * In-process, msw reads the body and gets the real thing. `instanceof Response` holds.
+ * A Response with a text body, built lazily. Status, status text and headers are its own, and so
+ * are `text()`, `json()`, `arrayBuffer()` and `bytes()`, read from the text; `body`, `blob()`,
+ * `formData()` and `clone()` come from a real `Response` made on first use (one whose body is
+ * already used if the text was read). The node:http adapter never needs that real Response — it
+ * sends `TEXT_BODY` — and an undici Response with its body stream costs more than the token
+ * endpoint's own work (`npm run bench`). In-process, msw reads `body` and gets the real thing.
+ * `instanceof Response` holds. `url` and `redirected` can be redefined (`createFetch` sets them,
+ * as fetch does).
  */
-export function textResponse(text: string, init: ResponseInit = {}): Response {
+export function textResponse(text: string, init: ResponseInit = {}, fresh = false): Response {
   const status = init.status ?? 200
   const headers = new Headers(init.headers)
   // What `new Response(string)` would add.
   if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8')
-  const light = Object.create(lightResponsePrototype) as LightResponse
-  Object.defineProperties(light, {
-    status: { value: status },
-    statusText: { value: init.statusText ?? '' },
-    headers: { value: headers },
-    ok: { value: status >= 200 && status < 300 },
-    redirected: { value: false },
-    type: { value: 'default' },
-    url: { value: '' },
-    [TEXT_BODY]: { value: text },
-  })
+  const light = Object.create(lightResponsePrototype()) as LightResponse
+  // Plain fields read by the prototype's getters (`status`, `headers`, …): one object shape for
+  // every answer, cheaper to build than own read-only properties (`npm run bench`).
+  light[STATUS] = status
+  light[STATUS_TEXT] = init.statusText ?? ''
+  light[HEADERS] = headers
+  light[TEXT_BODY] = text
+  if (fresh) light[FRESH_TEXT] = true
   return light as unknown as Response
 }
 
-const REAL_RESPONSE = Symbol('real response')
-type LightResponse = { status: number; statusText: string; headers: Headers; [TEXT_BODY]: string; [REAL_RESPONSE]?: Response }
+/**
+ * Marks the text of a Response built here as freshly made (by `JSON.stringify`, say): it shares
+ * no memory with a larger string, so the request log keeps it without copying it first.
+ */
+export const FRESH_TEXT: unique symbol = Symbol.for('oauth-fakes.fresh-text')
+const STATUS = Symbol('status')
+const STATUS_TEXT = Symbol('statusText')
+const HEADERS = Symbol('headers')
 
+const REAL_RESPONSE = Symbol('real response')
+const BODY_USED = Symbol('body used')
+type LightResponse = {
+  status: number
+  statusText: string
+  headers: Headers
+  [STATUS]: number
+  [STATUS_TEXT]: string
+  [HEADERS]: Headers
+  [TEXT_BODY]: string
+  [FRESH_TEXT]?: true
+  [REAL_RESPONSE]?: Response
+  [BODY_USED]?: true
+}
+
+/** The real Response behind a light one; its body is used already when the light one's was read. */
 function realResponse(self: LightResponse): Response {
-  self[REAL_RESPONSE] ??= new Response(self[TEXT_BODY], { status: self.status, statusText: self.statusText, headers: self.headers })
+  if (!self[REAL_RESPONSE]) {
+    const real = new Response(self[TEXT_BODY], { status: self.status, statusText: self.statusText, headers: self.headers })
+    if (self[BODY_USED]) void real.text().catch(() => undefined)
+    self[REAL_RESPONSE] = real
+  }
   return self[REAL_RESPONSE]
 }
 
-const lightResponsePrototype = lazyPrototype(Response.prototype, ['body', 'bodyUsed'], ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text', 'clone'], realResponse)
+/** The body's text, once (a second read fails as undici's does), without building a real Response. */
+function readText(self: LightResponse): Promise<string> {
+  if (self[BODY_USED]) return Promise.reject(new TypeError('Body is unusable: Body has already been read'))
+  self[BODY_USED] = true
+  return Promise.resolve(self[TEXT_BODY])
+}
+
+let lightResponseProto: object | undefined
+/** Built on first use: reading `Response.prototype` loads undici, which a cold start need not wait for. */
+function lightResponsePrototype(): object {
+  if (lightResponseProto) return lightResponseProto
+  const proto = lazyPrototype(Response.prototype, ['body'], ['blob', 'formData', 'clone'], realResponse)
+  const own = <K extends string>(name: K, read: (self: LightResponse, text: string) => unknown) =>
+    Object.defineProperty(proto, name, {
+      value(this: LightResponse) {
+        const real = this[REAL_RESPONSE] as unknown as Record<K, () => Promise<unknown>> | undefined
+        return real ? real[name]() : readText(this).then((text) => read(this, text))
+      },
+    })
+  own('text', (_, text) => text)
+  own('json', (_, text) => JSON.parse(text) as unknown)
+  own('bytes', (_, text) => new Uint8Array(Buffer.from(text, 'utf8')))
+  own('arrayBuffer', (_, text) => new Uint8Array(Buffer.from(text, 'utf8')).buffer)
+  // Own values of a light Response; `url` and `redirected` can be shadowed (`createFetch` defines them on the object).
+  const getter = (name: string, get: (self: LightResponse) => unknown) =>
+    Object.defineProperty(proto, name, {
+      get(this: LightResponse) {
+        return get(this)
+      },
+    })
+  getter('status', (self) => self[STATUS])
+  getter('statusText', (self) => self[STATUS_TEXT])
+  getter('headers', (self) => self[HEADERS])
+  getter('ok', (self) => self[STATUS] >= 200 && self[STATUS] < 300)
+  getter('redirected', () => false)
+  getter('type', () => 'default')
+  getter('url', () => '')
+  Object.defineProperty(proto, 'bodyUsed', {
+    get(this: LightResponse) {
+      return this[REAL_RESPONSE]?.bodyUsed ?? this[BODY_USED] === true
+    },
+  })
+  lightResponseProto = proto
+  return proto
+}
+
+const BUFFERED_REAL = Symbol('real request')
+/** The URL of a light Request, parsed once by whoever made it (the engine reads it instead of parsing `url` again). */
+export const PARSED_URL: unique symbol = Symbol.for('oauth-fakes.parsed-url')
+type LightRequest = { url: string; method: string; headers: Headers; [BUFFERED_BODY]: Uint8Array; [PARSED_URL]?: URL; [BUFFERED_REAL]?: Request }
+
+function realRequest(self: LightRequest): Request {
+  self[BUFFERED_REAL] ??= new Request(self.url, {
+    method: self.method,
+    headers: self.headers,
+    body: self.method === 'GET' || self.method === 'HEAD' ? null : Buffer.from(self[BUFFERED_BODY]),
+  })
+  return self[BUFFERED_REAL]
+}
+
+let lightRequestProto: object | undefined
+
+/**
+ * A Request whose `url`, `method` and `headers` are its own and whose body is already read
+ * (`BUFFERED_BODY`): constructing an undici Request and reading its body stream costs more than
+ * everything the engine does for a token request. Any other member builds the real Request on
+ * first use. `instanceof Request` holds. The node:http adapter and `createFetch` make these.
+ */
+export function lightRequest(url: string, method: string, headers: Headers, body: Uint8Array, parsed?: URL): Request {
+  lightRequestProto ??= lazyPrototype(
+    Request.prototype,
+    ['body', 'bodyUsed', 'signal', 'cache', 'credentials', 'destination', 'integrity', 'keepalive', 'mode', 'redirect', 'referrer', 'referrerPolicy', 'duplex'],
+    ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text', 'clone'],
+    realRequest,
+  )
+  const light = Object.create(lightRequestProto) as LightRequest
+  Object.defineProperties(light, { url: { value: url }, method: { value: method }, headers: { value: headers } })
+  light[BUFFERED_BODY] = body
+  if (parsed) light[PARSED_URL] = parsed
+  return light as unknown as Request
+}
 
 /**
  * A prototype that is a `base` (so `instanceof` holds) whose listed getters and methods are
@@ -73,7 +179,7 @@ export function lazyPrototype<Self>(base: object, getters: readonly string[], me
 
 /** A JSON answer; `contentType` lets BookingSync say `application/vnd.api+json; charset=utf-8`. */
 export function json(body: unknown, status = 200, headers: HeaderMap = {}, contentType = 'application/json'): Response {
-  return textResponse(JSON.stringify(body), { status, headers: { 'content-type': contentType, ...headers } })
+  return textResponse(JSON.stringify(body), { status, headers: { 'content-type': contentType, ...headers } }, true)
 }
 
 export function html(body: string, status = 200, headers: HeaderMap = {}): Response {

@@ -13,7 +13,7 @@ import type { ControlEndpoint, ProviderId } from './controls.ts'
 /** The log keeps at most this much of each request and response body. */
 export const LOGGED_BODY_BYTES = 16 * 1024
 
-/** One recorded answer (contract §6: `response` of a log entry). */
+/** One recorded answer (docs/server.md: `response` of a log entry). */
 export interface RecordedResponse {
   status: number
   headers: Record<string, string>
@@ -23,7 +23,7 @@ export interface RecordedResponse {
   bodyTruncated: boolean
 }
 
-/** One recorded request, as `GET /__admin/requests` returns it (contract §3 and §6). */
+/** One recorded request, as `GET /__admin/requests` returns it (docs/server.md). */
 export interface RecordedRequest {
   /** Increasing per log (tenant): `?after=<id>` pages from it. */
   id: number
@@ -63,6 +63,8 @@ export interface ExchangeRecord {
   status: number
   responseHeaders: Headers
   responseBody: string
+  /** `responseBody` was made for this answer (`JSON.stringify`) and shares memory with nothing larger: kept without a copy. */
+  responseBodyFresh?: boolean
 }
 
 interface Stored {
@@ -106,8 +108,8 @@ function detached(text: string): string {
   return text.length === 0 ? text : Buffer.from(text, 'utf8').toString('utf8')
 }
 
-function cutText(text: string): { text: string; truncated: boolean } {
-  if (text.length <= LOGGED_BODY_BYTES) return { text: detached(text), truncated: false }
+function cutText(text: string, fresh: boolean): { text: string; truncated: boolean } {
+  if (text.length <= LOGGED_BODY_BYTES) return { text: fresh ? text : detached(text), truncated: false }
   return { text: detached(text.slice(0, LOGGED_BODY_BYTES)), truncated: true }
 }
 
@@ -163,7 +165,7 @@ export class RequestLog {
 
   record(exchange: ExchangeRecord): void {
     const request = cutBytes(exchange.requestBody)
-    const response = cutText(exchange.responseBody)
+    const response = cutText(exchange.responseBody, exchange.responseBodyFresh === true)
     const requestHeaders = headerPairs(exchange.requestHeaders)
     const responseHeaders = headerPairs(exchange.responseHeaders)
     const entry: Stored = {

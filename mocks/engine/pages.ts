@@ -4,7 +4,7 @@
  * escapes it. Providers bring their own look (CSS) and words.
  */
 import { type RawHtml, page, raw } from './http.ts'
-import type { ConsentView } from './oauth.ts'
+import type { ConsentView } from './authorize.ts'
 
 export function htmlDocument(opts: { title: string; style: string; body: RawHtml; lang?: string }): string {
   return page`<!doctype html>
@@ -71,8 +71,9 @@ function ownerOf(value: string): string {
  */
 export function consentForm(view: ConsentView, words: ConsentFormWords): RawHtml {
   const hidden = Object.entries(view.hidden)
-    .filter(([k]) => !['decision', 'user_id', 'subject'].includes(k))
+    .filter(([k]) => !['decision', 'user_id', 'subject', view.csrf.name].includes(k))
     .map(([k, v]) => page`<input type="hidden" name="${k}" value="${v}">`)
+  hidden.push(page`<input type="hidden" name="${view.csrf.name}" value="${view.csrf.value}">`)
   const users = view.users.map((u) => page`<option value="${u.id}"${raw(u.id === view.userId ? ' selected' : '')}>${u.label}</option>`)
   // Choice values name their user (`1:personal`, `1:team:101`); the default user's first is preselected.
   const preselected = view.choices.find((c) => ownerOf(c.value) === String(view.userId))?.value

@@ -3,10 +3,11 @@ import type { Clock } from './clock.ts'
 import type { Client, ClientRegistry } from './clients.ts'
 import type { ConsentMode, ControlEndpoint, Faults, ProviderId, RequestLog } from './controls.ts'
 import { ProviderError } from './errors.ts'
-import { BUFFERED_BODY, TEXT_BODY } from './http.ts'
+import { BUFFERED_BODY, FRESH_TEXT, PARSED_URL, TEXT_BODY } from './http.ts'
 import type { ParamSource, Params } from './params.ts'
 import { DEFAULT_MAX_BODY_BYTES, readParams } from './params.ts'
-import { ExpiringStore, type StoredGrant } from './store.ts'
+import { scopeTag, subjectGroup } from './oauth.ts'
+import { ExpiringStore, StoreFullError, type StoredGrant } from './store.ts'
 
 /** Who a grant speaks for: a user, a team (cal.com team grants) and/or an account (BookingSync). */
 export interface GrantSubject {
@@ -24,6 +25,13 @@ export interface CodeEntry extends StoredGrant, GrantSubject {
   codeChallenge?: string
   /** RFC 7636 §4.3: how `code_verifier` is transformed into `codeChallenge`. */
   codeChallengeMethod?: PkceMethod
+  /**
+   * The authorization grant (RFC 6749 §1.3) the code starts, when the provider tracks grants
+   * (`AuthorizeProfile.trackGrants`): every token exchanged for it, and refreshed from those, carries it.
+   */
+  grantId?: string
+  /** The authorization request had no `redirect_uri` (the client's only registered one was used). */
+  redirectUriOmitted?: true
 }
 
 /** RFC 7636 §4.2 transforms: `S256` = BASE64URL(SHA256(verifier)), `plain` = the verifier itself. */
@@ -47,6 +55,8 @@ export interface TokenEntry extends StoredGrant, GrantSubject {
    * is first used, then are revoked.
    */
   revokeOnFirstUse: string[]
+  /** The authorization grant the token descends from (its code's `grantId`); `null` where untracked. */
+  grantId?: string | null
 }
 
 /** The per-provider state and shared services a provider's routes work with. */
@@ -57,8 +67,8 @@ export interface ProviderRuntime<Data = unknown, Options = unknown> {
   readonly codes: ExpiringStore<CodeEntry>
   readonly accessTokens: ExpiringStore<TokenEntry>
   readonly refreshTokens: ExpiringStore<TokenEntry>
-  /** Approved scopes per `clientId|userId|accountId` (consent that later authorizations may skip). */
-  readonly approvals: Map<string, Set<string>>
+  /** The newest access token per client and subject (`latestGrantKey`): what "already approved" is judged by. */
+  readonly latestGrants: Map<string, string>
   /** The provider's options (its profile switches); replaced, never mutated, by `Fakes.setOptions`. */
   options: Options
   data: Data
@@ -66,7 +76,7 @@ export interface ProviderRuntime<Data = unknown, Options = unknown> {
   /** The user `consent: allow|deny` acts as (the provider's demo user). */
   defaultUserId(): number
   client(clientId: unknown): Client | undefined
-  /** Revokes every code and token issued to a client (contract §3 `POST /__admin/revoke`). */
+  /** Revokes every code and token issued to a client (docs/server.md, `POST /__admin/revoke`). */
   revokeClient(clientId: string): number
 }
 
@@ -119,6 +129,11 @@ export interface ProviderDefinition<Data = unknown, Options = unknown> {
   createData(): Data
   /** Clients registered at start and after a reset. */
   demoClients(): Client[]
+  /**
+   * Users a config file or `createFakes({ fixtures })` may add to the provider's data, beside the
+   * demo users: their shape (zod, with defaults) and how one is added.
+   */
+  users?: { schema: z.ZodType; add(data: Data, user: unknown): void }
   /** The user `consent: allow|deny` acts as. */
   defaultUserId(data: Data): number
   /**
@@ -129,9 +144,16 @@ export interface ProviderDefinition<Data = unknown, Options = unknown> {
   optionsSchema: z.ZodType<Options>
   /** Endpoint paths for the index page and the conformance suite, relative to the base. */
   endpoints: Readonly<Record<string, string>>
+  /**
+   * Well-known paths also served at the origin root, before a base that has a path: RFC 8414 §3.1
+   * inserts `/.well-known/oauth-authorization-server` between the host and the issuer's path
+   * (`https://h/.well-known/oauth-authorization-server/oauth2` for the issuer `https://h/oauth2`).
+   * The route is the one declared at `<base><rootPath>`.
+   */
+  rootPaths?: readonly string[]
   /** The provider's default error shape. */
   renderError(error: ProviderError, ctx: RequestContext): Response
-  /** The error an injected fault answers with (contract §3: "the provider's error shape"). */
+  /** The error an injected fault answers with (docs/server.md, faults: "the provider's error shape"). */
   faultError(endpoint: ControlEndpoint, status: number): ProviderError
   routes(rt: ProviderRuntime<Data, Options>): Route[]
 }
@@ -162,6 +184,8 @@ export interface ProviderServices {
   faults: Faults
   consent: (provider: ProviderId) => ConsentMode
   maxBodyBytes?: number
+  /** Live entries each store holds at most (default 500,000). */
+  maxGrants?: number
 }
 
 /**
@@ -209,10 +233,15 @@ export function createProviderApp<Data, Options>(
   // One standalone prefix for several hosts (Zapier) means every host's paths live under it.
   const distinctHosts = new Set(hostEntries.map((h) => `${h.origin}${h.prefix}`)).size > 1
 
+  const rootPaths = def.rootPaths ?? []
   function matchBase(url: URL): { host: string; path: string; base: string } | undefined {
     for (const h of hostEntries) {
       if (h.absolute && url.origin !== h.origin) continue
-      if (h.prefix && url.pathname !== h.prefix && !url.pathname.startsWith(`${h.prefix}/`)) continue
+      if (h.prefix && url.pathname !== h.prefix && !url.pathname.startsWith(`${h.prefix}/`)) {
+        const root = rootPaths.find((p) => url.pathname === `${p}${h.prefix}`)
+        if (root) return { host: h.key, path: root, base: `${url.origin}${h.prefix}` }
+        continue
+      }
       return { host: h.key, path: url.pathname.slice(h.prefix.length) || '/', base: `${url.origin}${h.prefix}` }
     }
     return undefined
@@ -237,7 +266,7 @@ export function createProviderApp<Data, Options>(
   }
 
   async function handle(request: Request): Promise<Response | undefined> {
-    const url = new URL(request.url)
+    const url = (request as Request & { [PARSED_URL]?: URL })[PARSED_URL] ?? new URL(request.url)
     const where = matchBase(url)
     if (!where) return undefined
     const method = request.method.toUpperCase()
@@ -293,9 +322,14 @@ export function createProviderApp<Data, Options>(
       }
       response = await route.handle(ctx)
     } catch (error) {
+      // A full store refuses the new grant in the provider's own shape (503), and the fake keeps serving.
       const providerError =
-        error instanceof ProviderError ? error : new ProviderError(500, 'server_error', 'Internal Server Error', { cause: String(error) })
-      if (!(error instanceof ProviderError)) console.error(`[oauth-fakes:${def.id}] ${method} ${where.path}:`, error)
+        error instanceof ProviderError
+          ? error
+          : error instanceof StoreFullError
+            ? new ProviderError(503, 'temporarily_unavailable', error.message)
+            : new ProviderError(500, 'server_error', 'Internal Server Error', { cause: String(error) })
+      if (!(error instanceof ProviderError) && !(error instanceof StoreFullError)) console.error(`[oauth-fakes:${def.id}] ${method} ${where.path}:`, error)
       response = renderSafely(() => (route?.renderError ?? def.renderError)(providerError, ctx), providerError)
     }
     if (route?.headers) for (const [k, v] of Object.entries(route.headers)) response.headers.set(k, v)
@@ -312,6 +346,7 @@ export function createProviderApp<Data, Options>(
       status: response.status,
       responseHeaders: response.headers,
       responseBody: await responseText(response),
+      responseBodyFresh: (response as Response & { [FRESH_TEXT]?: true })[FRESH_TEXT] === true,
     })
     return response
   }
@@ -384,16 +419,26 @@ export function createRuntime<Data, Options>(
   services: ProviderServices,
   options: unknown = {},
 ): ProviderRuntime<Data, Options> {
+  // Built on first use: the server answers its first requests (`GET /`, the control API) without
+  // loading @mswjs/data (./msw-data.ts), and a provider never asked for never builds its data.
+  let data: { value: Data } | undefined
   const rt: ProviderRuntime<Data, Options> = {
     id: def.id,
     clock: services.clock,
     clients: services.clients,
-    codes: new ExpiringStore<CodeEntry>(),
-    accessTokens: new ExpiringStore<TokenEntry>(),
-    refreshTokens: new ExpiringStore<TokenEntry>(),
-    approvals: new Map(),
+    codes: new ExpiringStore<CodeEntry>({ maxEntries: services.maxGrants }),
+    // Grouped by client and subject, so nothing on the request path walks a store (./store.ts).
+    accessTokens: new ExpiringStore<TokenEntry>({ maxEntries: services.maxGrants, groupOf: subjectGroup, tagOf: (e) => scopeTag(e.scopes) }),
+    refreshTokens: new ExpiringStore<TokenEntry>({ maxEntries: services.maxGrants, groupOf: subjectGroup }),
+    latestGrants: new Map(),
     options: def.optionsSchema.parse(options),
-    data: def.createData(),
+    get data(): Data {
+      data ??= { value: def.createData() }
+      return data.value
+    },
+    set data(value: Data) {
+      data = { value }
+    },
     consent: () => services.consent(def.id),
     defaultUserId: () => def.defaultUserId(rt.data),
     client(clientId) {
@@ -405,7 +450,7 @@ export function createRuntime<Data, Options>(
       for (const [code] of [...rt.codes.entriesOf(clientId)]) if (rt.codes.delete(code)) count++
       count += rt.accessTokens.revokeClient(clientId, now)
       count += rt.refreshTokens.revokeClient(clientId, now)
-      for (const key of [...rt.approvals.keys()]) if (key.startsWith(`${clientId}|`)) rt.approvals.delete(key)
+      for (const key of [...rt.latestGrants.keys()]) if (key.startsWith(`${clientId}|`)) rt.latestGrants.delete(key)
       return count
     },
   }

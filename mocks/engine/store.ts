@@ -23,30 +23,85 @@ export type Lookup<V> =
   | { state: 'revoked'; entry: V }
   | { state: 'unknown' }
 
-export interface ExpiringStoreOptions {
+/** A change to a store, as the state file records it (./../state.ts). */
+export type StoreChange<V> = { op: 'set'; key: string; entry: V } | { op: 'delete'; key: string } | { op: 'revoke'; key: string; at: number } | { op: 'touch'; key: string; entry: V }
+
+/** Thrown when a store holds `maxEntries` live entries: a new grant is refused, never a live one dropped. */
+export class StoreFullError extends Error {
+  constructor(readonly max: number) {
+    super(`the fake holds ${max} live codes or tokens, its limit: reset it (POST /__admin/reset) or let some expire`)
+    this.name = 'StoreFullError'
+  }
+}
+
+export interface ExpiringStoreOptions<V = StoredGrant> {
   /** Seconds an expired or revoked entry is kept so that it can be told from an unknown one. */
   retainSeconds?: number
-  /** A full sweep runs at most once per this many seconds of fake time. */
+  /**
+   * Sweeping is incremental: each `set` looks at a few entries (`SWEEP_STEP`), oldest first, and
+   * drops those whose retention is over, so no write ever pauses for a walk of the whole store. A
+   * pass over the store starts at most once per this many seconds of fake time.
+   */
   sweepEverySeconds?: number
   /**
-   * At most this many entries; past it the oldest go first. Refresh tokens that never expire
-   * (BookingSync, Zapier) would otherwise pile up for ever, one per login that never refreshed.
+   * At most this many entries (default 500,000). When full, dead entries (expired or revoked) go
+   * at once, whatever `retainSeconds` says; if every entry is still live, `set` throws
+   * StoreFullError (the endpoint answers 503) rather than drop a grant a client still holds.
    */
   maxEntries?: number
+  /**
+   * A secondary index: the group an entry belongs to (its client and subject, say), `null` for
+   * none. A group's live entries (neither revoked nor removed; expired ones count) are found
+   * without walking the store: `newestLive`, `liveOf`, `hasLiveTagged`.
+   */
+  groupOf?: (entry: V) => string | null
+  /** Within a group, live entries are also counted by this tag (their scopes, say): `hasLiveTagged`. */
+  tagOf?: (entry: V) => string
+}
+
+/** Entries a `set` looks at for sweeping: more than one, so sweeping outpaces any rate of writes. */
+export const SWEEP_STEP = 8
+
+/**
+ * A group's keys in the order they joined, live or not, and how many are live: a key costs one
+ * array slot (a Set would cost three times that per token). Keys that left are dropped from the
+ * end by `newestLive`, and all at once when they are more than half of the array.
+ */
+interface Group {
+  clientId: string
+  keys: string[]
+  live: number
+  /** Live entries per tag. */
+  tags: Map<string, number> | null
 }
 
 export class ExpiringStore<V extends StoredGrant> {
   readonly #entries = new Map<string, V>()
   readonly #byClient = new Map<string, Set<string>>()
+  readonly #groups = new Map<string, Group>()
+  /** The groups with live entries, by client. */
+  readonly #groupsByClient = new Map<string, Set<string>>()
+  readonly #groupOf: ((entry: V) => string | null) | null
+  readonly #tagOf: ((entry: V) => string) | null
   readonly #retainMs: number
   readonly #sweepEveryMs: number
   readonly #maxEntries: number
-  #nextSweepAt = 0
+  /** Where the incremental sweep stands (`null` between passes) and when the next pass may start. */
+  #cursor: IterableIterator<[string, V]> | null = null
+  #nextPassAt = 0
+  /** After a full store found nothing dead: nothing dies before this, unless something is revoked. */
+  #noDeadBefore = 0
+  #revocations = 0
+  #revocationsAtFull = -1
+  /** Told of every change (the state file's journal); `null` when nothing listens. */
+  listener: ((change: StoreChange<V>) => void) | null = null
 
-  constructor(options: ExpiringStoreOptions = {}) {
+  constructor(options: ExpiringStoreOptions<V> = {}) {
     this.#retainMs = (options.retainSeconds ?? 24 * 3600) * 1000
     this.#sweepEveryMs = (options.sweepEverySeconds ?? 60) * 1000
     this.#maxEntries = options.maxEntries ?? 500_000
+    this.#groupOf = options.groupOf ?? null
+    this.#tagOf = options.tagOf ?? null
   }
 
   get size(): number {
@@ -55,13 +110,47 @@ export class ExpiringStore<V extends StoredGrant> {
 
   /** Stores `entry` under `key` (a token string is its own key). */
   set(key: string, entry: V, now: number): void {
-    this.#maybeSweep(now)
-    this.#entries.delete(key) // a re-set key moves to the newest end of the insertion order
+    this.#sweepStep(now)
+    const previous = this.#entries.get(key)
+    if (previous === undefined && this.#entries.size >= this.#maxEntries) {
+      this.#dropDead(now)
+      if (this.#entries.size >= this.#maxEntries) throw new StoreFullError(this.#maxEntries)
+    }
+    if (previous !== undefined) {
+      if (previous.revokedAt === null) this.#leaveGroup(key, previous)
+      this.#entries.delete(key) // a re-set key moves to the newest end of the insertion order
+      if (previous.clientId !== entry.clientId) this.#unindexClient(key, previous.clientId)
+    }
     this.#entries.set(key, entry)
-    if (this.#entries.size > this.#maxEntries) this.delete(this.#entries.keys().next().value!)
     let keys = this.#byClient.get(entry.clientId)
     if (!keys) this.#byClient.set(entry.clientId, (keys = new Set()))
     keys.add(key)
+    if (entry.revokedAt === null) this.#joinGroup(key, entry)
+    else this.#revocations++
+    if (entry.expiresAt !== null && entry.expiresAt < this.#noDeadBefore) this.#noDeadBefore = entry.expiresAt
+    this.listener?.({ op: 'set', key, entry })
+  }
+
+  /** Records that an entry changed in place (first use of a token): the state file keeps it. */
+  touch(key: string): void {
+    const entry = this.#entries.get(key)
+    if (entry) this.listener?.({ op: 'touch', key, entry })
+  }
+
+  /**
+   * Every entry that is no longer valid goes now, retained or not (the store is full). When none
+   * was, the walk is not repeated until an entry can have died: the earliest expiry it saw has
+   * passed, or something was revoked.
+   */
+  #dropDead(now: number): void {
+    if (now < this.#noDeadBefore && this.#revocations === this.#revocationsAtFull) return
+    let earliest = Number.POSITIVE_INFINITY
+    for (const [key, entry] of this.#entries) {
+      if (entry.revokedAt !== null || (entry.expiresAt !== null && entry.expiresAt <= now)) this.delete(key)
+      else if (entry.expiresAt !== null && entry.expiresAt < earliest) earliest = entry.expiresAt
+    }
+    this.#noDeadBefore = earliest
+    this.#revocationsAtFull = this.#revocations
   }
 
   /** The entry and its state at `now`, in O(1). */
@@ -78,7 +167,9 @@ export class ExpiringStore<V extends StoredGrant> {
     const entry = this.#entries.get(key)
     if (!entry) return false
     this.#entries.delete(key)
-    this.#byClient.get(entry.clientId)?.delete(key)
+    this.#unindexClient(key, entry.clientId)
+    if (entry.revokedAt === null) this.#leaveGroup(key, entry)
+    this.listener?.({ op: 'delete', key })
     return true
   }
 
@@ -86,7 +177,10 @@ export class ExpiringStore<V extends StoredGrant> {
   revoke(key: string, now: number): boolean {
     const entry = this.#entries.get(key)
     if (!entry || entry.revokedAt !== null) return false
+    this.#leaveGroup(key, entry)
     entry.revokedAt = now
+    this.#revocations++
+    this.listener?.({ op: 'revoke', key, at: now })
     return true
   }
 
@@ -105,28 +199,159 @@ export class ExpiringStore<V extends StoredGrant> {
     }
   }
 
+  /** The entry of `key` if it is live (present, not revoked). */
+  #liveEntry(key: string): V | undefined {
+    const entry = this.#entries.get(key)
+    return entry !== undefined && entry.revokedAt === null ? entry : undefined
+  }
+
+  /** The newest live entry of a group (`groupOf`), in O(1) amortized. */
+  newestLive(group: string): [string, V] | undefined {
+    const g = this.#groups.get(group)
+    if (!g) return undefined
+    for (let key = g.keys.at(-1); key !== undefined; key = g.keys.at(-1)) {
+      const entry = this.#liveEntry(key)
+      if (entry) return [key, entry]
+      // It left; should it come back (a new `set`), it is pushed anew.
+      g.keys.pop()
+    }
+    return undefined
+  }
+
+  /** The live entries of a group, oldest first (a copy: the caller may revoke them as it goes). */
+  *liveOf(group: string): IterableIterator<[string, V]> {
+    const g = this.#groups.get(group)
+    if (!g) return
+    const seen = new Set<string>()
+    for (const key of [...g.keys]) {
+      const entry = this.#liveEntry(key)
+      if (entry && !seen.has(key)) {
+        seen.add(key)
+        yield [key, entry]
+      }
+    }
+  }
+
+  /** The groups of one client that have live entries (one per subject, say: bounded by subjects, not entries). */
+  groupsOf(clientId: string): string[] {
+    return [...(this.#groupsByClient.get(clientId) ?? [])]
+  }
+
+  /** Whether a group has a live entry with this tag (`tagOf`), in O(1). */
+  hasLiveTagged(group: string, tag: string): boolean {
+    return (this.#groups.get(group)?.tags?.get(tag) ?? 0) > 0
+  }
+
+  #joinGroup(key: string, entry: V): void {
+    const name = this.#groupOf?.(entry) ?? null
+    if (name === null) return
+    let g = this.#groups.get(name)
+    if (!g) {
+      this.#groups.set(name, (g = { clientId: entry.clientId, keys: [], live: 0, tags: this.#tagOf ? new Map() : null }))
+      let names = this.#groupsByClient.get(entry.clientId)
+      if (!names) this.#groupsByClient.set(entry.clientId, (names = new Set()))
+      names.add(name)
+    }
+    g.keys.push(key)
+    g.live++
+    if (g.tags) {
+      const tag = this.#tagOf!(entry)
+      g.tags.set(tag, (g.tags.get(tag) ?? 0) + 1)
+    }
+  }
+
+  /** Takes a live entry out of its group: it is about to be revoked or removed (still live until then). */
+  #leaveGroup(key: string, entry: V): void {
+    const name = this.#groupOf?.(entry) ?? null
+    if (name === null) return
+    const g = this.#groups.get(name)
+    if (!g) return
+    g.live--
+    if (g.tags) {
+      const tag = this.#tagOf!(entry)
+      const n = (g.tags.get(tag) ?? 1) - 1
+      if (n > 0) g.tags.set(tag, n)
+      else g.tags.delete(tag)
+    }
+    if (g.live <= 0) {
+      this.#groups.delete(name)
+      const names = this.#groupsByClient.get(g.clientId)
+      names?.delete(name)
+      if (names?.size === 0) this.#groupsByClient.delete(g.clientId)
+    } else if (g.keys.length > 2 * g.live + 16) {
+      // Keys of entries that left pile up until `newestLive` pops them; past half, they go (`key` is
+      // leaving too). A key set twice keeps its newest place.
+      const kept: string[] = []
+      const seen = new Set<string>([key])
+      for (let i = g.keys.length - 1; i >= 0; i--) {
+        const k = g.keys[i]!
+        if (!seen.has(k) && this.#liveEntry(k) !== undefined) kept.push(k)
+        seen.add(k)
+      }
+      g.keys = kept.reverse()
+    }
+  }
+
+  #unindexClient(key: string, clientId: string): void {
+    const keys = this.#byClient.get(clientId)
+    if (!keys) return
+    keys.delete(key)
+    if (keys.size === 0) this.#byClient.delete(clientId)
+  }
+
   clear(): void {
     this.#entries.clear()
     this.#byClient.clear()
-    this.#nextSweepAt = 0
+    this.#groups.clear()
+    this.#groupsByClient.clear()
+    this.#cursor = null
+    this.#nextPassAt = 0
+    this.#noDeadBefore = 0
   }
 
-  /** Drops every entry that stopped being valid more than `retainSeconds` before `now`. */
+  #sweepable(entry: V, now: number): boolean {
+    const deadSince = entry.revokedAt ?? entry.expiresAt
+    return deadSince !== null && deadSince + this.#retainMs <= now
+  }
+
+  /** Drops every entry that stopped being valid more than `retainSeconds` before `now`, all at once. */
   sweep(now: number): number {
     let removed = 0
     for (const [key, entry] of this.#entries) {
-      const deadSince = entry.revokedAt ?? entry.expiresAt
-      if (deadSince !== null && deadSince + this.#retainMs <= now) {
+      if (this.#sweepable(entry, now)) {
         this.delete(key)
         removed++
       }
     }
-    for (const [clientId, keys] of this.#byClient) if (keys.size === 0) this.#byClient.delete(clientId)
-    this.#nextSweepAt = now + this.#sweepEveryMs
+    this.#cursor = null
+    this.#nextPassAt = now + this.#sweepEveryMs
     return removed
   }
 
-  #maybeSweep(now: number): void {
-    if (now >= this.#nextSweepAt) this.sweep(now)
+  /**
+   * Looks at the next `SWEEP_STEP` entries of the current pass and drops the sweepable ones. A
+   * Map iterator survives deletions and sees entries added after it started, so a pass ends
+   * once it has caught up with the newest entry.
+   */
+  #sweepStep(now: number): void {
+    if (this.#cursor === null) {
+      if (now < this.#nextPassAt) return
+      this.#cursor = this.#entries.entries()
+      this.#nextPassAt = now + this.#sweepEveryMs
+    }
+    for (let i = 0; i < SWEEP_STEP; i++) {
+      const next = this.#cursor.next()
+      if (next.done) {
+        this.#cursor = null
+        return
+      }
+      const [key, entry] = next.value
+      if (this.#sweepable(entry, now)) this.delete(key)
+    }
+  }
+
+  /** Every entry, oldest first, read-only (the dashboard's grants, the state file's snapshot; nothing is swept or changed). */
+  *entries(): IterableIterator<readonly [string, Readonly<V>]> {
+    for (const [key, entry] of this.#entries) yield [key, entry]
   }
 }

@@ -1,5 +1,5 @@
 import { type HeaderMap, type RawHtml, html, page, raw } from '../../engine/http.ts'
-import type { ConsentView } from '../../engine/oauth.ts'
+import type { ConsentView } from '../../engine/authorize.ts'
 import { clientLogo, consentForm, htmlDocument } from '../../engine/pages.ts'
 import { bookingsyncProfile as P } from './profile.ts'
 
@@ -95,6 +95,12 @@ export function bookingsyncCodePage(code: string): Response {
 </main>
 <script>${raw(COPY_SCRIPT)}</script>`
   return document(P.words.codeTitle, body)
+}
+
+/** Rails' public/422.html: what `protect_from_forgery with: :exception` answers a form posted without its page's token. */
+export function bookingsyncRejectedPage(): Response {
+  const body = page`<main class="error"><div class="panel-heading"><h1>The change you wanted was rejected.</h1></div><div class="panel-body"><p>Maybe you tried to change something you didn't have access to.</p></div></main>`
+  return document('The change you wanted was rejected (422)', body, 422)
 }
 
 /** Rails' public/404.html. */

@@ -1,5 +1,5 @@
 import { html, page } from '../../engine/http.ts'
-import type { ConsentView } from '../../engine/oauth.ts'
+import type { ConsentView } from '../../engine/authorize.ts'
 import { clientLogo, consentForm, htmlDocument } from '../../engine/pages.ts'
 import { calcomProfile } from './profile.ts'
 
@@ -72,4 +72,13 @@ ${wordmark}
 <footer>© Cal.com, Inc. · fake authorization server</footer>
 </div>`
   return html(htmlDocument({ title: `${title} | Cal.com`, style, body }), status)
+}
+
+/** What the page shows without `redirect_uri` from 2026 on: nothing (its client query never runs). */
+export function calcomBlankPage(): Response {
+  const body = page`<div class="shell">
+${wordmark}
+<main aria-busy="true"></main>
+</div>`
+  return html(htmlDocument({ title: 'Cal.com', style, body }))
 }

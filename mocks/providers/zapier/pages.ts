@@ -1,5 +1,5 @@
 import { html, page } from '../../engine/http.ts'
-import type { ConsentView } from '../../engine/oauth.ts'
+import type { ConsentView } from '../../engine/authorize.ts'
 import { clientLogo, consentForm, htmlDocument } from '../../engine/pages.ts'
 import { zapierProfile as P } from './profile.ts'
 
@@ -62,4 +62,15 @@ ${consentForm(view, { allow: 'Allow', deny: 'Deny', subject: 'Zapier account', u
 export function zapierErrorPage(title: string, message: string, status = 400): Response {
   const body = page`${header}<main class="error"><div class="badge" aria-hidden="true">!</div><h1>${title}</h1><p id="error-description">${message}</p></main>${footer}`
   return html(htmlDocument({ title: `${title} | Zapier`, style, body }), status)
+}
+
+/** Django's CSRF failure page (CsrfViewMiddleware): a consent form posted from another site, or without its page's token. */
+export function zapierCsrfPage(): Response {
+  const body = page`${header}<main class="error"><div class="badge" aria-hidden="true">!</div><h1>Forbidden (403)</h1><p id="error-description">CSRF verification failed. Request aborted.</p></main>${footer}`
+  return html(htmlDocument({ title: '403 Forbidden', style, body }), 403)
+}
+
+/** Django's plain 400 page (`SuspiciousOperation`, a multipart body without a boundary). */
+export function djangoBadRequestPage(): Response {
+  return html('<!doctype html>\n<html lang="en">\n<head>\n  <title>Bad Request (400)</title>\n</head>\n<body>\n  <h1>Bad Request (400)</h1><p></p>\n</body>\n</html>\n', 400)
 }

@@ -1,0 +1,321 @@
+/**
+ * Child process of `npm run bench` for what runs in one process: it is bundled by esbuild (as a
+ * build would compile it, without tsx's helpers) and prints one JSON line.
+ *   flows PROVIDER ROUNDS N     full flows (authorize with consent allow → token → one API call):
+ *                               through msw with the fakes' handlers and with a constant handler
+ *                               (the same requests), and through createFetch; per round
+ *   latency PROVIDER LIVE ROUNDS K   each endpoint's median latency on empty fakes and on fakes
+ *                               holding LIVE access+refresh pairs, interleaved by round
+ *   memory PROVIDER N           heap bytes per live access+refresh pair (run with --expose-gc)
+ *   sweep N                     the slowest writes while a store of N dead entries is swept
+ */
+import { randomBytes } from 'node:crypto'
+import { PerformanceObserver } from 'node:perf_hooks'
+import { HttpResponse, http } from 'msw'
+import { setupServer } from 'msw/node'
+import { createHandlers } from '../mocks/adapters/msw.ts'
+import { issueAuthorizationCode } from '../mocks/engine/authorize.ts'
+import type { ProviderId } from '../mocks/engine/controls.ts'
+import { ExpiringStore, type StoredGrant } from '../mocks/engine/store.ts'
+import { type Fakes, createFakes } from '../mocks/fakes.ts'
+import { createFetch } from '../mocks/fetch.ts'
+
+type Fetch = typeof fetch
+const form = (values: Record<string, string>): RequestInit => ({ method: 'POST', body: new URLSearchParams(values) })
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+/** What a flow needs to know of a provider: where its endpoints are, and what a client sends. */
+function providerSetup(fakes: Fakes, p: ProviderId) {
+  const def = fakes.definition(p)
+  const bases = fakes.bases(p)
+  const demo = fakes.demoClient(p)
+  const base = Object.values(bases)[0]!
+  const redirectUri = demo.redirectUris[0]!
+  const scope = ({ calcom: 'PROFILE_READ', bookingsync: 'public', zapier: 'profile zap', oauth2: 'profile' } as Record<string, string>)[p]!
+  const tokenUrl = `${p === 'zapier' ? bases.auth! : base}${def.endpoints.token}`
+  const subject = { userId: ({ calcom: 1, bookingsync: 11, zapier: 88998899, oauth2: 1 } as Record<string, number>)[p]!, teamId: null, accountId: p === 'bookingsync' ? 101 : null }
+  const scopes = scope.split(/[ ,]/)
+  const authorize = (scope: string) => `${base}${def.endpoints.authorize}?${new URLSearchParams({ client_id: demo.clientId, redirect_uri: redirectUri, response_type: 'code', scope, state: 'st4te' })}`
+  return {
+    demo,
+    redirectUri,
+    authorizeUrl: authorize(scope),
+    /** Scopes no earlier grant holds: BookingSync shows its page instead of skipping it (consent 'ask'). */
+    consentPageUrl: authorize(p === 'bookingsync' ? 'public rentals_read' : scope),
+    tokenUrl,
+    // cal.com's API v2 `me` (today's era), BookingSync's accounts, Zapier's profile.
+    apiUrl: `${bases.api ?? base}${p === 'calcom' ? def.endpoints.v2Me : def.endpoints.resource}`,
+    auth: { client_id: demo.clientId, client_secret: demo.clientSecret },
+    /** A code issued directly (what the consent step would issue), for the token endpoint alone. */
+    code(userId = subject.userId): string {
+      return issueAuthorizationCode(fakes.runtime(p), { codeLifetimeSeconds: 3600, newCode: () => randomBytes(30).toString('base64url') }, demo, redirectUri, scopes, { ...subject, userId })
+    },
+  }
+}
+
+/** One flow as a client makes it: authorize (consent allow: a redirect with the code), token, API. */
+async function flow(fetch: Fetch, s: ReturnType<typeof providerSetup>): Promise<void> {
+  const authorize = await fetch(s.authorizeUrl, { redirect: 'manual' })
+  const code = new URL(authorize.headers.get('location')!).searchParams.get('code')!
+  const token = await fetch(s.tokenUrl, form({ grant_type: 'authorization_code', code, redirect_uri: s.redirectUri, ...s.auth }))
+  const { access_token } = (await token.json()) as { access_token: string }
+  const api = await fetch(s.apiUrl, { headers: { authorization: `Bearer ${access_token}` } })
+  if (api.status >= 300) throw new Error(`${s.apiUrl}: ${api.status}`)
+  await api.text()
+}
+
+async function timeFlows(n: number, run: () => Promise<void>): Promise<{ flowsPerSecond: number; cpuFlowsPerSecond: number }> {
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  for (let i = 0; i < n; i++) await run()
+  const wall = performance.now() - started
+  const used = process.cpuUsage(cpu)
+  return { flowsPerSecond: (n / wall) * 1000, cpuFlowsPerSecond: n / ((used.user + used.system) / 1e6) }
+}
+
+async function flows(p: ProviderId, rounds: number, n: number) {
+  // Generous limits: the bench measures flows, not BookingSync's hourly API quota.
+  const fakes = createFakes({ providers: [p], options: { bookingsync: { rateLimit: 1_000_000_000 } } })
+  fakes.setConsent(p, 'allow')
+  const s = providerSetup(fakes, p)
+  const fakeFetch = createFetch(fakes)
+  // The constant handler answers the same requests (same hosts) with fixed answers.
+  const constant = [...new Set(Object.values(fakes.bases(p)).map((b) => new URL(b).origin))].map((origin) =>
+    http.all(`${origin}/*`, ({ request }) => {
+      if (request.method === 'GET' && request.url.startsWith(s.authorizeUrl.split('?')[0]!)) return new HttpResponse(null, { status: 302, headers: { location: `${s.redirectUri}?code=c0de&state=st4te` } })
+      if (request.method === 'POST') return HttpResponse.json({ access_token: 'a'.repeat(40), token_type: 'bearer', expires_in: 3600, refresh_token: 'r'.repeat(40) })
+      return HttpResponse.json({ id: 1, name: 'constant' })
+    }),
+  )
+  const server = setupServer(...createHandlers(fakes))
+  server.listen({ onUnhandledRequest: 'error' })
+  const viaFakes = () => {
+    server.resetHandlers(...createHandlers(fakes))
+    return () => flow(fetch, s)
+  }
+  const viaConstant = () => {
+    server.resetHandlers(...constant)
+    return () => flow(fetch, s)
+  }
+  // Warm-up: every path compiled before anything is timed.
+  for (const make of [viaFakes, viaConstant]) {
+    const run = make()
+    for (let i = 0; i < Math.min(300, n); i++) await run()
+  }
+  for (let i = 0; i < 300; i++) await flow(fakeFetch, s)
+  const out: Array<{ msw: number; mswConstant: number; createFetch: number; cpu: { msw: number; mswConstant: number; createFetch: number } }> = []
+  for (let r = 0; r < rounds; r++) {
+    const constantRun = await timeFlows(n, viaConstant())
+    const mswRun = await timeFlows(n, viaFakes())
+    server.resetHandlers()
+    const direct = await timeFlows(n * 3, () => flow(fakeFetch, s))
+    out.push({ msw: mswRun.flowsPerSecond, mswConstant: constantRun.flowsPerSecond, createFetch: direct.flowsPerSecond, cpu: { msw: mswRun.cpuFlowsPerSecond, mswConstant: constantRun.cpuFlowsPerSecond, createFetch: direct.cpuFlowsPerSecond } })
+  }
+  server.close()
+  return out
+}
+
+/** Fills `fakes` with `live` access+refresh pairs of `p`'s demo client through its token endpoint. */
+async function fill(fakes: Fakes, p: ProviderId, live: number): Promise<void> {
+  const s = providerSetup(fakes, p)
+  const fetch = createFetch(fakes)
+  for (let i = 0; i < live; i++) {
+    // cal.com revokes a user's other refresh tokens at each refresh: its pairs belong to many users.
+    const code = s.code(p === 'calcom' ? 100_000 + i : undefined)
+    const res = await fetch(s.tokenUrl, form({ grant_type: 'authorization_code', code, redirect_uri: s.redirectUri, ...s.auth }))
+    if (res.status !== 200) throw new Error(`fill ${p}: ${res.status} ${await res.text()}`)
+    await res.text()
+  }
+}
+
+interface Endpoint {
+  name: string
+  /**
+   * `k` requests, each answered and its body read (codes and refresh tokens are single use: they
+   * are made here, before the timing); each resolves to the status.
+   */
+  prepare(fetch: Fetch, k: number): Promise<Array<() => Promise<number>>>
+}
+
+async function json<T>(response: Promise<Response>): Promise<T> {
+  const res = await response
+  if (res.status >= 300) throw new Error(`${res.url}: ${res.status} ${await res.text()}`)
+  return (await res.json()) as T
+}
+
+/** A request whose answer is read whole; resolves to its status. */
+const read = (response: Promise<Response>) => response.then(async (res) => (await res.text(), res.status))
+
+function endpoints(fakes: Fakes, p: ProviderId): Endpoint[] {
+  const s = providerSetup(fakes, p)
+  const exchange = (fetch: Fetch) => json<{ access_token: string; refresh_token: string }>(fetch(s.tokenUrl, form({ grant_type: 'authorization_code', code: s.code(), redirect_uri: s.redirectUri, ...s.auth })))
+  const bearer = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } })
+  const same = (k: number, make: () => Promise<number>) => Array.from({ length: k }, () => make)
+  const list: Endpoint[] = [
+    {
+      name: 'authorize (consent page)',
+      prepare: async (fetch, k) => {
+        fakes.setConsent(p, 'ask')
+        return same(k, () => read(fetch(s.consentPageUrl)))
+      },
+    },
+    {
+      name: 'authorize (consent allow)',
+      prepare: async (fetch, k) => {
+        fakes.setConsent(p, 'allow')
+        return same(k, () => read(fetch(s.authorizeUrl, { redirect: 'manual' })))
+      },
+    },
+    { name: 'token (authorization_code)', prepare: async (fetch, k) => Array.from({ length: k }, () => s.code()).map((code) => () => read(fetch(s.tokenUrl, form({ grant_type: 'authorization_code', code, redirect_uri: s.redirectUri, ...s.auth })))) },
+    {
+      name: 'refresh (rotating)',
+      prepare: async (fetch, k) => {
+        if (p === 'calcom') {
+          // Each refresh revokes the user's earlier refresh tokens: one chain, each answer giving the next token.
+          let current = (await exchange(fetch)).refresh_token
+          return same(k, async () => {
+            const res = await fetch('https://api.cal.com/v2/auth/oauth2/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: current, ...s.auth }) })
+            current = ((await res.json()) as { refresh_token: string }).refresh_token
+            return res.status
+          })
+        }
+        const tokens: string[] = []
+        for (let i = 0; i < k; i++) tokens.push((await exchange(fetch)).refresh_token)
+        return tokens.map((refresh_token) => () => read(fetch(s.tokenUrl, form({ grant_type: 'refresh_token', refresh_token, ...s.auth }))))
+      },
+    },
+    {
+      name: 'API call (user token)',
+      prepare: async (fetch, k) => {
+        const { access_token } = await exchange(fetch)
+        return same(k, () => read(fetch(s.apiUrl, bearer(access_token))))
+      },
+    },
+  ]
+  if (p === 'bookingsync' || p === 'zapier' || p === 'oauth2') {
+    const cc = (fetch: Fetch) =>
+      p === 'zapier'
+        ? fetch(s.tokenUrl, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${s.demo.clientId}:${s.demo.clientSecret}`).toString('base64')}` }, body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'promotions:write' }) })
+        : fetch(s.tokenUrl, form({ grant_type: 'client_credentials', ...s.auth }))
+    list.push({ name: 'token (client_credentials)', prepare: async (fetch, k) => same(k, () => read(cc(fetch))) })
+    list.push({
+      name: 'API call (client-credentials token)',
+      prepare: async (fetch, k) => {
+        const { access_token } = await json<{ access_token: string }>(cc(fetch))
+        // Zapier's one app-token endpoint deletes a promotion: an unknown id (404) after the token checks.
+        if (p === 'zapier') return same(k, () => read(fetch('https://api.zapier.com/v2/promotions/none', { method: 'DELETE', ...bearer(access_token) })).then((status) => (status === 404 ? 200 : status)))
+        // The generic provider's resource is a user's: its token is looked up by introspection (RFC 7662).
+        if (p === 'oauth2') return same(k, () => read(fetch('https://oauth2.example/introspect', form({ token: access_token, ...s.auth }))))
+        return same(k, () => read(fetch(s.apiUrl, bearer(access_token))))
+      },
+    })
+  }
+  if (p === 'bookingsync') {
+    list.push({
+      name: 'token info',
+      prepare: async (fetch, k) => {
+        const { access_token } = await exchange(fetch)
+        return same(k, () => read(fetch('https://www.bookingsync.com/oauth/token/info', bearer(access_token))))
+      },
+    })
+    list.push({
+      name: 'revoke',
+      prepare: async (fetch, k) => {
+        const tokens: string[] = []
+        for (let i = 0; i < k; i++) tokens.push((await exchange(fetch)).access_token)
+        return tokens.map((token) => () => read(fetch('https://www.bookingsync.com/oauth/revoke', form({ token, ...s.auth }))))
+      },
+    })
+  }
+  return list
+}
+
+async function latency(p: ProviderId, live: number, rounds: number, k: number) {
+  const options = { providers: [p], options: { bookingsync: { rateLimit: 1_000_000_000 } }, logLimits: { maxEntries: 1000 } }
+  const empty = createFakes(options)
+  const full = createFakes(options)
+  const filled = performance.now()
+  await fill(full, p, live)
+  const fillSeconds = (performance.now() - filled) / 1000
+  const sides = [
+    { name: 'empty', fakes: empty, fetch: createFetch(empty), endpoints: endpoints(empty, p) },
+    { name: 'full', fakes: full, fetch: createFetch(full), endpoints: endpoints(full, p) },
+  ] as const
+  const result: Record<string, { empty: number[]; full: number[] }> = {}
+  for (let e = 0; e < sides[0].endpoints.length; e++) {
+    const name = sides[0].endpoints[e]!.name
+    result[name] = { empty: [], full: [] }
+    for (let r = 0; r <= rounds; r++) {
+      for (const side of sides) {
+        const requests = await side.endpoints[e]!.prepare(side.fetch, k)
+        const times: number[] = []
+        for (const request of requests) {
+          const started = performance.now()
+          const status = await request()
+          times.push(performance.now() - started)
+          if (status >= 400) throw new Error(`${p} ${name} (${side.name}): ${status}`)
+        }
+        // Round 0 warms up.
+        if (r > 0) result[name]![side.name].push(median(times) * 1000)
+      }
+    }
+  }
+  return { fillSeconds, liveAccess: full.runtime(p).accessTokens.size, liveRefresh: full.runtime(p).refreshTokens.size, endpoints: Object.fromEntries(Object.entries(result).map(([name, r]) => [name, { emptyUs: median(r.empty), fullUs: median(r.full), ratio: median(r.empty.map((x, i) => x / r.full[i]!)) }])) }
+}
+
+async function memory(p: ProviderId, n: number) {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (!gc) throw new Error('memory: run with --expose-gc')
+  // The request log would count: one entry.
+  const fakes = createFakes({ providers: [p], logLimits: { maxEntries: 1 } })
+  await fill(fakes, p, 500)
+  gc()
+  gc()
+  const before = process.memoryUsage().heapUsed
+  const rt = fakes.runtime(p)
+  const sizes = [rt.accessTokens.size, rt.refreshTokens.size]
+  await fill(fakes, p, n)
+  gc()
+  gc()
+  const pairs = Math.max(rt.accessTokens.size - sizes[0]!, rt.refreshTokens.size - sizes[1]!)
+  const sample = [...rt.refreshTokens.entries()].at(-1)!
+  return { pairs, bytesPerPair: (process.memoryUsage().heapUsed - before) / pairs, tokenChars: sample[0].length + (sample[1].pair?.length ?? 0) }
+}
+
+/** Writes while N dead entries are swept: the slowest write not overlapping a GC pause, and the GC pauses. */
+async function sweep(n: number) {
+  const gcs: Array<{ start: number; end: number }> = []
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration })
+  })
+  observer.observe({ entryTypes: ['gc'] })
+  const store = new ExpiringStore<StoredGrant>({ retainSeconds: 1, sweepEverySeconds: 1 })
+  for (let i = 0; i < n; i++) store.set(`dead-${i}`, { clientId: 'c', expiresAt: 1000, revokedAt: null }, 0)
+  const writes: Array<{ start: number; end: number }> = []
+  let now = 10_000
+  while (store.lookup(`dead-${n - 1}`, now).state !== 'unknown') {
+    const start = performance.now()
+    store.set(`live-${now}`, { clientId: 'c', expiresAt: null, revokedAt: null }, now++)
+    writes.push({ start, end: performance.now() })
+  }
+  // Let the observer deliver the last entries.
+  await new Promise((resolve) => setImmediate(resolve))
+  observer.disconnect()
+  const clean = writes.filter((w) => !gcs.some((g) => g.start < w.end && g.end > w.start)).map((w) => w.end - w.start)
+  // The old way: one write walks the whole store.
+  const whole = new ExpiringStore<StoredGrant>({ retainSeconds: 1 })
+  for (let i = 0; i < n; i++) whole.set(`dead-${i}`, { clientId: 'c', expiresAt: 1000, revokedAt: null }, 0)
+  const started = performance.now()
+  whole.sweep(10_000)
+  return { writes: writes.length, slowestWriteMs: Math.max(...clean), p99WriteMs: [...clean].sort((a, b) => b - a)[Math.floor(clean.length / 100)]!, slowestGcMs: Math.max(0, ...gcs.map((g) => g.end - g.start)), wholeSweepMs: performance.now() - started }
+}
+
+const [mode, ...args] = process.argv.slice(2)
+const provider = args[0] as ProviderId
+let result: unknown
+if (mode === 'flows') result = await flows(provider, Number(args[1] ?? 3), Number(args[2] ?? 1000))
+else if (mode === 'latency') result = await latency(provider, Number(args[1] ?? 100_000), Number(args[2] ?? 3), Number(args[3] ?? 300))
+else if (mode === 'memory') result = await memory(provider, Number(args[1] ?? 50_000))
+else if (mode === 'sweep') result = await sweep(Number(args[0] ?? 200_000))
+else throw new Error(`unknown mode ${mode}`)
+console.log(JSON.stringify(result))
