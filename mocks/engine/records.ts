@@ -75,3 +75,14 @@ export function orderBy<R, K extends keyof R>(rows: readonly R[], key: K, direct
   const sign = direction === 'asc' ? 1 : -1
   return [...rows].sort((a, b) => (a[key] > b[key] ? sign : a[key] < b[key] ? -sign : 0))
 }
+
+/**
+ * Copies every table into the @mswjs/data model of the same name: what each provider's data view
+ * does when it is first built.
+ */
+export function seedModels<T extends { [K in keyof T]: Table<{ id: string | number }> }>(
+  db: { [K in keyof T]: { create(record: ReturnType<T[K]['all']>[number]): unknown } },
+  tables: T,
+): void {
+  for (const name of Object.keys(tables) as Array<keyof T>) for (const row of tables[name].all()) db[name].create({ ...row })
+}

@@ -9,7 +9,7 @@ import {
   bookingsyncUsers,
 } from '../../../fixtures/bookingsync.ts'
 import { mswData } from '../../engine/msw-data.ts'
-import { Table, lazyView, orderBy } from '../../engine/records.ts'
+import { Table, lazyView, orderBy, seedModels } from '../../engine/records.ts'
 
 export interface UserRow {
   id: number
@@ -56,12 +56,7 @@ function createBookingsyncDb(rows: Rows) {
     rental: { id: primaryKey(Number), accountId: Number, json: String },
     booking: { id: primaryKey(Number), accountId: Number, rentalId: Number, json: String },
   })
-  for (const r of rows.user.all()) db.user.create({ ...r })
-  for (const r of rows.account.all()) db.account.create({ ...r })
-  for (const r of rows.membership.all()) db.membership.create({ ...r })
-  for (const r of rows.installation.all()) db.installation.create({ ...r })
-  for (const r of rows.rental.all()) db.rental.create({ ...r })
-  for (const r of rows.booking.all()) db.booking.create({ ...r })
+  seedModels(db, rows)
   return db
 }
 

@@ -7,7 +7,7 @@ import {
   calcomUsers,
 } from '../../../fixtures/calcom.ts'
 import { mswData } from '../../engine/msw-data.ts'
-import { Table, lazyView, orderBy } from '../../engine/records.ts'
+import { Table, lazyView, orderBy, seedModels } from '../../engine/records.ts'
 
 /** A user as the fixture declares one. */
 export type UserRow = CalcomUserFixture
@@ -56,10 +56,7 @@ function createCalcomDb(rows: { user: Table<UserRow>; team: Table<TeamRow>; memb
       json: String,
     },
   })
-  for (const u of rows.user.all()) db.user.create({ ...u })
-  for (const t of rows.team.all()) db.team.create({ ...t })
-  for (const m of rows.membership.all()) db.membership.create({ ...m })
-  for (const b of rows.booking.all()) db.booking.create({ ...b })
+  seedModels(db, rows)
   return db
 }
 

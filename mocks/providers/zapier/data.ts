@@ -16,7 +16,7 @@ import {
   zapierZaps,
 } from '../../../fixtures/zapier.ts'
 import { mswData } from '../../engine/msw-data.ts'
-import { Table, lazyView, orderBy } from '../../engine/records.ts'
+import { Table, lazyView, orderBy, seedModels } from '../../engine/records.ts'
 
 /** A user as the fixture declares one. */
 export type UserRow = ZapierUserFixture
@@ -65,14 +65,7 @@ function createZapierDb(rows: Rows) {
     action: { id: primaryKey(String), app: String, json: String },
     promotion: { id: primaryKey(String), userId: Number, promotion: String },
   })
-  for (const r of rows.user.all()) db.user.create({ ...r })
-  for (const r of rows.zap.all()) db.zap.create({ ...r })
-  for (const r of rows.authentication.all()) db.authentication.create({ ...r })
-  for (const r of rows.app.all()) db.app.create({ ...r })
-  for (const r of rows.zapTemplate.all()) db.zapTemplate.create({ ...r })
-  for (const r of rows.category.all()) db.category.create({ ...r })
-  for (const r of rows.action.all()) db.action.create({ ...r })
-  for (const r of rows.promotion.all()) db.promotion.create({ ...r })
+  seedModels(db, rows)
   return db
 }
 
