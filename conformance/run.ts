@@ -11,6 +11,7 @@ import { type BaselineEntry, applyBaseline } from './baseline.ts'
 import type { ChromiumBrowser } from './browser-types.ts'
 import { chromiumUserAgent, launchChromium } from './chromium-launch.ts'
 import { ProcessClient, freePort } from './drivers/process-client.ts'
+import { httpTransport } from './http-request.ts'
 import { type CustomProviderSpec, customProfiles } from '../mocks/providers/custom.ts'
 import { type ConformanceProfile, calcomEraProfiles, conformanceProfile } from './profiles.ts'
 import { type ConformanceReport, buildReport } from './report.ts'
@@ -58,6 +59,8 @@ export function profilesFor(providers: readonly ProviderId[], eras?: readonly Ca
  */
 export async function createTenantStages(customProviders: readonly CustomProviderSpec[] = []): Promise<{ createStage(profile: ConformanceProfile): Promise<Stage>; close(): Promise<void> }> {
   const server = await startServer({ port: 0, tenants: { maxTenants: 10_000 }, customProviders })
+  // The suite's HTTP-mode browser reaches the fakes over their socket, as a user's browser would.
+  const browser = httpTransport()
   let next = 0
   return {
     async createStage(profile) {
@@ -71,13 +74,16 @@ export async function createTenantStages(customProviders: readonly CustomProvide
         fakes,
         baseUrl: base,
         url: (key) => `${base}${endpoints[key]}`,
-        transport: (request) => fetch(request),
+        transport: browser.transport,
         close: async () => {
           server.tenants.drop(tenant)
         },
       }
     },
-    close: () => server.close(),
+    close: async () => {
+      browser.close()
+      await server.close()
+    },
   }
 }
 
