@@ -15,7 +15,7 @@
  * refreshes from `expires_in` for missing an expiry its clock did not show (see `refresh-on-expiry`).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -36,27 +36,46 @@ function cachedFaketime(): string | undefined {
 /** How far a client's clock can be moved: by itself (`faketime`), or only through the offset file. */
 export type ClientClockMode = 'faketime' | 'offset-file'
 
+/**
+ * One directory for every clock of this process (made on first use, removed when the process exits):
+ * a directory per scenario cost the suite a mkdtemp and a recursive rm each.
+ */
+let shared: { dir: string; next: number } | undefined
+function sharedDir(): { dir: string; next: number } {
+  if (!shared) {
+    const dir = mkdtempSync(join(tmpdir(), 'oauth-fakes-clock-'))
+    shared = { dir, next: 0 }
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
+  }
+  return shared
+}
+
 export class ClientClock {
-  readonly dir: string
   readonly offsetFile: string
   readonly #faketimeFile: string
   readonly #library: string | undefined
   #offsetSeconds = 0
 
-  /** `dir`: a directory `create` made and wrote the files in (without it, the constructor makes and writes them, synchronously). */
-  constructor(mode: ClientClockMode, dir?: string) {
-    this.dir = dir ?? mkdtempSync(join(tmpdir(), 'oauth-fakes-clock-'))
-    this.offsetFile = join(this.dir, 'offset')
-    this.#faketimeFile = join(this.dir, 'faketime')
+  /** `written`: `create` wrote the files already (without it, the constructor writes them, synchronously). */
+  constructor(mode: ClientClockMode, written?: { offsetFile: string; faketimeFile: string }) {
+    const files = written ?? ClientClock.#files()
+    this.offsetFile = files.offsetFile
+    this.#faketimeFile = files.faketimeFile
     this.#library = mode === 'faketime' ? cachedFaketime() : undefined
-    if (dir === undefined) this.#write()
+    if (written === undefined) this.#write()
   }
 
-  /** A clock whose files are made without blocking the event loop (the suite makes one per scenario). */
+  static #files(): { offsetFile: string; faketimeFile: string } {
+    const dir = sharedDir()
+    const n = ++dir.next
+    return { offsetFile: join(dir.dir, `${n}.offset`), faketimeFile: join(dir.dir, `${n}.faketime`) }
+  }
+
+  /** A clock whose files are written without blocking the event loop (the suite makes one per scenario). */
   static async create(mode: ClientClockMode): Promise<ClientClock> {
-    const dir = await mkdtemp(join(tmpdir(), 'oauth-fakes-clock-'))
-    await Promise.all([writeFile(join(dir, 'offset'), '0\n'), writeFile(join(dir, 'faketime'), '+0\n')])
-    return new ClientClock(mode, dir)
+    const files = ClientClock.#files()
+    await Promise.all([writeFile(files.offsetFile, '0\n'), writeFile(files.faketimeFile, '+0\n')])
+    return new ClientClock(mode, files)
   }
 
   /** Whether the client's own clock moves (libfaketime preloaded). */
@@ -92,11 +111,11 @@ export class ClientClock {
   }
 
   dispose(): void {
-    rmSync(this.dir, { recursive: true, force: true })
+    for (const file of [this.offsetFile, this.#faketimeFile]) rmSync(file, { force: true })
   }
 
   /** `dispose`, without blocking the event loop. */
   async close(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true })
+    await Promise.all([this.offsetFile, this.#faketimeFile].map((file) => unlink(file).catch(() => undefined)))
   }
 }
