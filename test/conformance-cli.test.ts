@@ -49,6 +49,15 @@ describe('conformance CLI', () => {
     expect(unknown.err).toMatch(/unknown provider "github"/)
     expect((await cli('--provider', 'calcom', '--client', reference, '--reporter', 'json')).err).toMatch(/needs --output/)
     expect((await cli('--provider', 'calcom', '--client', reference, '--expected-failures', file('bad.txt', 'no-such-check\n'))).code).toBe(2)
+    const scenario = await cli('--provider', 'calcom', '--client', reference, '--scenario', 'no-such-scenario')
+    expect(scenario.code).toBe(2)
+    expect(scenario.err).toMatch(/unknown scenario "no-such-scenario"/)
+  })
+
+  it('takes the scenario ids of earlier releases: rotation and long-session are part of access-expired now', async () => {
+    const run = await cli('--provider', 'zapier', '--client', reference, '--scenario', 'rotation', '--verbose')
+    expect(run.code).toBe(0)
+    for (const check of ['refresh-on-expiry', 'refresh-request', 'refresh-rotation', 'long-session']) expect(run.out).toMatch(new RegExp(`✓ ${check}\\b`))
   })
 
   it('exits 2 and shows its stderr when the client exits before opening its port', async () => {
