@@ -1,8 +1,9 @@
 /**
  * `--browser`: the user's browser is a real Chromium (Debian's, driven by playwright-core) instead
  * of the suite playing it over plain HTTP (./browser.ts). For clients whose login needs cookies
- * or JavaScript: every route of the client is reached through one browser context per scenario,
- * so the cookies its /login sets come back at /callback, /oob and /resource.
+ * or JavaScript: every route of the client is reached through the scenario's browser context (a
+ * `Tab`, reused by one scenario after another and emptied between), so the cookies its /login sets
+ * come back at /callback, /oob and /resource.
  *
  * The callback stays under the suite's control. Chromium follows redirects inside its network
  * stack, where Playwright's `page.route` does not see the hops (it continues redirected requests
@@ -17,10 +18,10 @@
  * measurably slower on a 2-core machine — and follows redirects the answer must not.)
  */
 // Types only: nothing here loads playwright-core (./chromium-launch.ts does, when --browser asks for it).
-import type { APIResponse, Browser as PlaywrightBrowser, BrowserContext, CDPSession, Page, Response as PlaywrightResponse } from 'playwright-core'
+import type { APIResponse, Browser as PlaywrightBrowser, BrowserContext, CDPSession, Frame, Page, Response as PlaywrightResponse } from 'playwright-core'
 import { BrowserError, type Decision } from './browser.ts'
 import { type ClientAnswer, type ClientConfig, type ClientDriver, ClientNoAnswerError } from './drivers/driver.ts'
-import type { UserAgentFactory } from './runner.ts'
+import type { UserAgentFactory, UserAgentSession } from './runner.ts'
 import { type LoginResult, PreconditionFailed, type UserAgent, answerLine, isRedirect, providerRefused } from './scenario-run.ts'
 
 /** Screenshots one session keeps at most (each is a few tens of KiB of base64 in a report). */
@@ -61,8 +62,104 @@ export interface ChromiumSessionOptions {
 }
 
 /**
- * One scenario's browser context: the user agent (login, consent, the oob page) and the client
- * driver (its routes, through the same context and its cookies).
+ * A context with its one page and the page's DevTools session, reused by one scenario after another
+ * (never by two at once): opening a fresh context and page costs Chromium about 0.5 s of CPU, more
+ * than the rest of a scenario. Between scenarios the tab goes back to `about:blank` and the context
+ * loses its cookies; nothing else carries over (every scenario's client has its own origin, and the
+ * fakes' pages are under its own tenant path). A tab whose reset fails is closed, not reused.
+ */
+class Tab {
+  /** The scenario using the tab now: the page's events go to it. */
+  owner: ChromiumSession | null = null
+  private constructor(
+    readonly context: BrowserContext,
+    readonly page: Page,
+    readonly cdp: CDPSession,
+  ) {}
+
+  static async open(browser: PlaywrightBrowser): Promise<Tab> {
+    // No viewport emulation: one protocol round of work less per page, and nothing here depends on the size.
+    const context = await browser.newContext({ serviceWorkers: 'block', viewport: null })
+    try {
+      const page = await context.newPage()
+      const cdp = await context.newCDPSession(page)
+      const tab = new Tab(context, page, cdp)
+      cdp.on('Fetch.requestPaused', (event) => void tab.#paused(event))
+      page.on('response', (response) => tab.owner?.onResponse(page, response))
+      page.on('framenavigated', (frame) => tab.owner?.onNavigated(page, frame))
+      // Documents (every hop of a redirect chain pauses), and the favicon Chromium asks every origin for (aborted).
+      await cdp.send('Fetch.enable', {
+        patterns: [
+          { urlPattern: '*', resourceType: 'Document', requestStage: 'Request' },
+          { urlPattern: '*/favicon.ico', requestStage: 'Request' },
+        ],
+      })
+      return tab
+    } catch (error) {
+      await context.close().catch(() => {})
+      throw error
+    }
+  }
+
+  async #paused(event: RequestPaused): Promise<void> {
+    if (this.owner) return this.owner.onPaused(this.cdp, event)
+    // Between scenarios nothing may load (the reset's about:blank makes no request).
+    await this.cdp.send('Fetch.failRequest', { requestId: event.requestId, errorReason: 'Aborted' }).catch(() => {})
+  }
+
+  /** Ready for the next scenario: a blank page, no cookies. False when the tab cannot be reused. */
+  async reset(timeoutMs: number): Promise<boolean> {
+    this.owner = null
+    try {
+      await this.page.goto('about:blank', { timeout: timeoutMs })
+      await this.context.clearCookies()
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  close(): Promise<void> {
+    this.owner = null
+    return this.context.close().catch(() => {})
+  }
+}
+
+/** Tabs of one run: each scenario takes an idle one or opens one, and gives it back when it ends. */
+class TabPool {
+  readonly #idle: Tab[] = []
+  readonly #all = new Set<Tab>()
+  #closed = false
+  constructor(readonly browser: PlaywrightBrowser) {}
+
+  async take(): Promise<Tab> {
+    const idle = this.#idle.pop()
+    if (idle) return idle
+    const tab = await Tab.open(this.browser)
+    this.#all.add(tab)
+    return tab
+  }
+
+  async give(tab: Tab, timeoutMs: number): Promise<void> {
+    if (!this.#closed && (await tab.reset(timeoutMs)) && !this.#closed) {
+      this.#idle.push(tab)
+      return
+    }
+    this.#all.delete(tab)
+    await tab.close()
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    this.#idle.length = 0
+    await Promise.all([...this.#all].map((t) => t.close()))
+    this.#all.clear()
+  }
+}
+
+/**
+ * One scenario's browser: the user agent (login, consent, the oob page) and the client driver (its
+ * routes, through the same context and its cookies), on a tab of the run's pool.
  */
 export class ChromiumSession implements UserAgent, ClientDriver {
   #phase: Phase = { kind: 'idle' }
@@ -76,8 +173,8 @@ export class ChromiumSession implements UserAgent, ClientDriver {
   #committed: string[] = []
   /** The provider page the last flow ended on (the oob code page). */
   #landed: { url: string; status: number } | null = null
-  /** The tab, opening from the start (while the client starts). */
-  #tab: Promise<{ page: Page; cdp: CDPSession }> | null = null
+  /** The tab, taken from the pool from the start (while the client starts). */
+  readonly #tab: Promise<Tab>
   readonly #waiters = new Set<() => void>()
   /** The provider pages this session went through, for the HTML report (at most MAX_SCREENSHOTS). */
   readonly #screenshots: Array<{ title: string; png: string }> = []
@@ -85,59 +182,51 @@ export class ChromiumSession implements UserAgent, ClientDriver {
   readonly #timeoutMs: number
 
   private constructor(
-    readonly context: BrowserContext,
+    tab: Promise<Tab>,
     readonly options: ChromiumSessionOptions,
+    readonly pool: TabPool,
   ) {
     this.#origin = new URL(options.callbackUrl).origin
     this.#timeoutMs = options.timeoutMs ?? 5_000
+    this.#tab = tab.then((t) => {
+      t.owner = this
+      t.context.setDefaultTimeout(this.#timeoutMs)
+      t.context.setDefaultNavigationTimeout(this.#timeoutMs)
+      return t
+    })
   }
 
-  /**
-   * A fresh context (no cookies or storage from other scenarios). Its tab opens in the background:
-   * Chromium takes about as long to open one as a client takes to start.
-   */
-  static async open(browser: PlaywrightBrowser, options: ChromiumSessionOptions): Promise<ChromiumSession> {
-    // No viewport emulation: one protocol round of work less per page, and nothing here depends on the size.
-    const context = await browser.newContext({ serviceWorkers: 'block', viewport: null })
-    const timeout = options.timeoutMs ?? 5_000
-    context.setDefaultTimeout(timeout)
-    context.setDefaultNavigationTimeout(timeout)
-    const session = new ChromiumSession(context, options)
-    // A failure shows at the first flow that needs the tab (or never, when the context closes first).
-    session.#page().catch(() => {})
+  /** A session on a tab of `pool` (a fresh one when none is idle): no cookies or pages from other scenarios. */
+  static open(pool: TabPool, options: ChromiumSessionOptions): ChromiumSession {
+    const session = new ChromiumSession(pool.take(), options, pool)
+    // A failure shows at the first step that needs the tab (or never, when the session closes first).
+    session.#tab.catch(() => {})
     return session
   }
 
-  /** The context's one page, its document requests intercepted. */
-  #page(): Promise<{ page: Page; cdp: CDPSession }> {
-    this.#tab ??= (async () => {
-      const page = await this.context.newPage()
-      const cdp = await this.context.newCDPSession(page)
-      cdp.on('Fetch.requestPaused', (event) => void this.#paused(cdp, event))
-      page.on('response', (response) => {
-        try {
-          if (!response.request().isNavigationRequest() || response.frame() !== page.mainFrame()) return
-        } catch {
-          return
-        }
-        this.#navs.push(response)
-        this.#notify()
-      })
-      page.on('framenavigated', (frame) => {
-        if (frame !== page.mainFrame()) return
-        this.#committed.push(frame.url())
-        this.#notify()
-      })
-      // Documents (every hop of a redirect chain pauses), and the favicon Chromium asks every origin for (aborted).
-      await cdp.send('Fetch.enable', {
-        patterns: [
-          { urlPattern: '*', resourceType: 'Document', requestStage: 'Request' },
-          { urlPattern: '*/favicon.ico', requestStage: 'Request' },
-        ],
-      })
-      return { page, cdp }
-    })()
+  async #page(): Promise<{ page: Page; cdp: CDPSession }> {
     return this.#tab
+  }
+
+  async #context(): Promise<BrowserContext> {
+    return (await this.#tab).context
+  }
+
+  /** A main-frame navigation response of the tab (its events come here while this session owns it). */
+  onResponse(page: Page, response: PlaywrightResponse): void {
+    try {
+      if (!response.request().isNavigationRequest() || response.frame() !== page.mainFrame()) return
+    } catch {
+      return
+    }
+    this.#navs.push(response)
+    this.#notify()
+  }
+
+  onNavigated(page: Page, frame: Frame): void {
+    if (frame !== page.mainFrame()) return
+    this.#committed.push(frame.url())
+    this.#notify()
   }
 
   #notify(): void {
@@ -163,7 +252,7 @@ export class ChromiumSession implements UserAgent, ClientDriver {
     })
   }
 
-  async #paused(cdp: CDPSession, event: RequestPaused): Promise<void> {
+  async onPaused(cdp: CDPSession, event: RequestPaused): Promise<void> {
     const url = event.request.url
     const document = event.resourceType === 'Document'
     const capture = document && this.#phase.kind === 'flow' && sameEndpoint(url, this.options.callbackUrl)
@@ -239,25 +328,31 @@ export class ChromiumSession implements UserAgent, ClientDriver {
   // ClientDriver: the client's routes, through this context.
 
   login(): Promise<ClientAnswer> {
-    return this.#request('GET /login', (o) => this.context.request.get(`${this.#origin}/login`, o))
+    return this.#request('GET /login', async (o) => (await this.#context()).request.get(`${this.#origin}/login`, o))
   }
 
   callback(url: string): Promise<ClientAnswer> {
-    return this.#request('GET /callback', (o) => this.context.request.get(url, o))
+    return this.#request('GET /callback', async (o) => (await this.#context()).request.get(url, o))
   }
 
   oob(code: string): Promise<ClientAnswer> {
-    return this.#request('POST /oob', (o) => this.context.request.post(`${this.#origin}/oob`, { form: { code }, ...o }))
+    return this.#request('POST /oob', async (o) => (await this.#context()).request.post(`${this.#origin}/oob`, { form: { code }, ...o }))
   }
 
   resource(): Promise<ClientAnswer> {
-    return this.#request('GET /resource', (o) => this.context.request.get(`${this.#origin}/resource`, o))
+    return this.#request('GET /resource', async (o) => (await this.#context()).request.get(`${this.#origin}/resource`, o))
   }
 
-  /** Closes the context (the client process is the runner's to stop). */
+  /** Gives the tab back to the pool, blank and without cookies (the client process is the runner's to stop). */
   async close(): Promise<void> {
     this.#phase = { kind: 'idle' }
-    await this.context.close().catch(() => {})
+    let tab: Tab
+    try {
+      tab = await this.#tab
+    } catch {
+      return // it never opened
+    }
+    if (tab.owner === this) await this.pool.give(tab, this.#timeoutMs)
   }
 
   // UserAgent: the user logs in and answers the consent page.
@@ -382,11 +477,16 @@ export class ChromiumSession implements UserAgent, ClientDriver {
   }
 }
 
-/** `--browser`: one context of `browser` per scenario. */
-export function chromiumUserAgent(browser: PlaywrightBrowser, options: { timeoutMs?: number; screenshots?: boolean } = {}): UserAgentFactory {
-  return async ({ config, callbackUrl }) => {
-    const session = await ChromiumSession.open(browser, { config, callbackUrl, timeoutMs: options.timeoutMs, screenshots: options.screenshots })
+/** The user agent of a `--browser` run: `close()` closes the tabs it opened (not the browser). */
+export type ChromiumUserAgent = UserAgentFactory & { close(): Promise<void> }
+
+/** `--browser`: each scenario on a tab of `browser` (a context and its page), reused from one scenario to the next. */
+export function chromiumUserAgent(browser: PlaywrightBrowser, options: { timeoutMs?: number; screenshots?: boolean } = {}): ChromiumUserAgent {
+  const pool = new TabPool(browser)
+  const factory = async ({ config, callbackUrl }: UserAgentSession) => {
+    const session = ChromiumSession.open(pool, { config, callbackUrl, timeoutMs: options.timeoutMs, screenshots: options.screenshots })
     // The session reaches the client at its own origin, through the context: it needs nothing of the process driver.
     return { agent: session, drive: () => session, screenshots: () => session.screenshots(), close: () => session.close() }
   }
+  return Object.assign(factory, { close: () => pool.close() })
 }

@@ -29,8 +29,8 @@ const USAGE = `usage: oauth-fakes conform --provider <calcom|bookingsync|zapier|
   --era                 cal.com's era(s): ${CALCOM_ERAS.join(', ')} (comma-separated), or all;
                         each is judged and reported on its own (default: oauth-service, today's)
   --browser             drive /login and the consent page in a real headless Chromium
-                        (${CHROMIUM_PATH}; a fresh context per scenario, so the client's cookies
-                        and JavaScript work) instead of plain HTTP requests
+                        (${CHROMIUM_PATH}; a tab per scenario, blank and without cookies, so the
+                        client's cookies and JavaScript work) instead of plain HTTP requests
   --reporter            text (default), json, junit, or html (one self-contained page: each
                         scenario's requests as a sequence diagram, failing ones marked)
   --output              write the report to FILE (the text summary still goes to stdout)

@@ -34,8 +34,8 @@ export interface CommandRunOptions {
   /** How long one of the client's routes may take to answer (default 5 s). */
   routeTimeoutMs?: number
   /**
-   * `--browser`: drive /login and the consent page in a real Chromium (a fresh context per
-   * scenario) instead of plain HTTP. `true` launches /usr/bin/chromium for this run and closes it
+   * `--browser`: drive /login and the consent page in a real Chromium (a tab per scenario, blank
+   * and without cookies) instead of plain HTTP. `true` launches /usr/bin/chromium for this run and closes it
    * (BrowserUnavailableError when it is missing); a browser from `launchChromium` is used as is and left open.
    */
   browser?: boolean | ChromiumBrowser
@@ -106,13 +106,14 @@ export async function runConformance(options: CommandRunOptions): Promise<Confor
   const browser = own ?? (typeof options.browser === 'object' ? options.browser : null)
   const profiles = profilesFor(options.providers, options.eras, options.customProviders)
   const stages = await createTenantStages(options.customProviders)
+  const userAgent = browser ? await chromiumUserAgent(browser, { screenshots: options.screenshots }) : undefined
   try {
     const cores = availableParallelism()
     const providers = await runScenarios({
       profiles,
       createStage: stages.createStage,
       launcher: commandLauncher(options.command, { startTimeoutMs: options.startTimeoutMs, routeTimeoutMs: options.routeTimeoutMs }),
-      userAgent: browser ? await chromiumUserAgent(browser, { screenshots: options.screenshots }) : undefined,
+      userAgent,
       concurrency: options.concurrency ?? (browser ? Math.max(1, Math.floor(cores / 2)) : Math.min(8, 4 * cores)),
       scenarios: options.scenarios,
       clientClock: options.clientClock ?? 'faketime',
@@ -121,6 +122,7 @@ export async function runConformance(options: CommandRunOptions): Promise<Confor
     const stale = applyBaseline(providers, options.expectedFailures ?? [])
     return buildReport(options.command, startedAt, providers, stale)
   } finally {
+    await userAgent?.close()
     await stages.close()
     await own?.close()
   }

@@ -1,6 +1,6 @@
 /**
  * `--browser`: the suite drives /login and the consent page in a real Chromium (one launch for
- * this file, a fresh context per scenario). Every check must come out as over plain HTTP: the
+ * this file; a tab — a context and its page — reused from one scenario to the next, emptied between). Every check must come out as over plain HTTP: the
  * reference client passes everything on all three providers, broken clients fail the same checks
  * in both modes, and a client that keeps its login in a session cookie passes here as it does
  * over plain HTTP (whose user agent keeps cookies too).
@@ -8,7 +8,12 @@
  * Needs Chromium at /usr/bin/chromium (`apt-get install -y chromium`); without it the file FAILS
  * with a message saying so.
  */
+import { createServer } from 'node:http'
+import type { Browser as PlaywrightBrowser } from 'playwright-core'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chromiumUserAgent } from '../conformance/chromium-launch.ts'
+import type { ClientConfig } from '../conformance/drivers/driver.ts'
 import type { ProviderId } from '../mocks/engine/controls.ts'
 import { BrowserUnavailableError, launchChromium } from '../conformance/chromium-launch.ts'
 import { type CheckId, type ChromiumBrowser, type ConformanceReport } from '../conformance/index.ts'
@@ -56,6 +61,36 @@ describe('conformance suite in a real browser (--browser)', () => {
     const [http, real] = [await runConformance(options), await runConformance({ ...options, browser })]
     expect(failed(real)).toEqual([...fails].sort())
     expect(statuses(real)).toEqual(statuses(http))
+  })
+
+  it('reuses a tab from one scenario to the next, without the cookies of the one before', { timeout: 120_000 }, async () => {
+    // A client that sets a cookie at /login and shows the cookies it gets at /resource.
+    const client = createServer((req, res) => {
+      if (req.url === '/login') res.writeHead(200, { 'set-cookie': 'sid=first-scenario; Path=/; HttpOnly' }).end('ok')
+      else res.end(`cookies: ${req.headers.cookie ?? '(none)'}`)
+    })
+    await new Promise<void>((resolve) => client.listen(0, '127.0.0.1', resolve))
+    const callbackUrl = `http://127.0.0.1:${(client.address() as AddressInfo).port}/callback`
+    const config = { provider: 'zapier', redirectUri: callbackUrl } as ClientConfig
+    const contexts = () => (browser as unknown as PlaywrightBrowser).contexts().length
+    const contextsBefore = contexts()
+    const userAgent = await chromiumUserAgent(browser)
+    try {
+      const first = await userAgent({ config, callbackUrl } as Parameters<typeof userAgent>[0])
+      const driver = first.drive({} as never)
+      await driver.login()
+      expect((await driver.resource()).body).toBe('cookies: sid=first-scenario')
+      await first.close()
+      const second = await userAgent({ config, callbackUrl } as Parameters<typeof userAgent>[0])
+      expect((await second.drive({} as never).resource()).body).toBe('cookies: (none)')
+      await second.close()
+      // One tab served both scenarios.
+      expect(contexts()).toBe(contextsBefore + 1)
+    } finally {
+      await userAgent.close()
+      client.close()
+    }
+    expect(contexts()).toBe(contextsBefore)
   })
 
   it('a session-cookie client passes over plain HTTP exactly as in Chromium', { timeout: 300_000 }, async () => {
