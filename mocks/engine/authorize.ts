@@ -7,7 +7,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto'
 import type { Client } from './clients.ts'
-import { safeEqual } from './crypto.ts'
+import { randomBase64url, safeEqual } from './crypto.ts'
 import { redirect, withParams } from './http.ts'
 import { type RedirectUriMatch, latestGrantKey, redirectUriAllowed, unique } from './oauth.ts'
 import type { Params } from './params.ts'
@@ -399,7 +399,7 @@ export function issueAuthorizationCode(
     expiresAt: now + profile.codeLifetimeSeconds * 1000,
     revokedAt: null,
     ...(pkce ? { codeChallenge: pkce.codeChallenge, codeChallengeMethod: pkce.codeChallengeMethod } : {}),
-    ...(profile.trackGrants ? { grantId: randomBytes(12).toString('base64url') } : {}),
+    ...(profile.trackGrants ? { grantId: randomBase64url(12) } : {}),
     ...(redirectUriOmitted ? { redirectUriOmitted: true as const } : {}),
   }
   rt.codes.set(code, entry, now)
