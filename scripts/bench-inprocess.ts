@@ -1,9 +1,12 @@
 /**
  * Child process of `npm run bench` for what runs in one process: it is bundled by esbuild (as a
  * build would compile it, without tsx's helpers) and prints one JSON line.
- *   flows PROVIDER ROUNDS N     full flows (authorize with consent allow → token → one API call):
+ *   flows PROVIDER ROUNDS N     full flows (authorize with consent allow → token → one API call)
  *                               through msw with the fakes' handlers and with a constant handler
- *                               (the same requests), and through createFetch; per round
+ *                               (the same requests), per round
+ *   fetch PROVIDER ROUNDS N     the same flows through createFetch, in a process without msw: a
+ *                               listening msw server slows every await of the process by a quarter
+ *                               or more (its request context), which a createFetch user without msw never pays
  *   latency PROVIDER LIVE ROUNDS K   each endpoint's median latency on empty fakes and on fakes
  *                               holding LIVE access+refresh pairs, interleaved by round
  *   memory PROVIDER N           heap bytes per live access+refresh pair (run with --expose-gc)
@@ -78,7 +81,6 @@ async function flows(p: ProviderId, rounds: number, n: number) {
   const fakes = createFakes({ providers: [p], options: { bookingsync: { rateLimit: 1_000_000_000 } } })
   fakes.setConsent(p, 'allow')
   const s = providerSetup(fakes, p)
-  const fakeFetch = createFetch(fakes)
   // The constant handler answers the same requests (same hosts) with fixed answers.
   const constant = [...new Set(Object.values(fakes.bases(p)).map((b) => new URL(b).origin))].map((origin) =>
     http.all(`${origin}/*`, ({ request }) => {
@@ -102,16 +104,31 @@ async function flows(p: ProviderId, rounds: number, n: number) {
     const run = make()
     for (let i = 0; i < Math.min(300, n); i++) await run()
   }
-  for (let i = 0; i < 300; i++) await flow(fakeFetch, s)
-  const out: Array<{ msw: number; mswConstant: number; createFetch: number; cpu: { msw: number; mswConstant: number; createFetch: number } }> = []
+  const out: Array<{ msw: number; mswConstant: number; cpu: { msw: number; mswConstant: number } }> = []
   for (let r = 0; r < rounds; r++) {
-    const constantRun = await timeFlows(n, viaConstant())
-    const mswRun = await timeFlows(n, viaFakes())
-    server.resetHandlers()
-    const direct = await timeFlows(n * 3, () => flow(fakeFetch, s))
-    out.push({ msw: mswRun.flowsPerSecond, mswConstant: constantRun.flowsPerSecond, createFetch: direct.flowsPerSecond, cpu: { msw: mswRun.cpuFlowsPerSecond, mswConstant: constantRun.cpuFlowsPerSecond, createFetch: direct.cpuFlowsPerSecond } })
+    // Which runs first alternates: the second run of a round pays for the garbage of the first.
+    const constantFirst = r % 2 === 0
+    const first = await timeFlows(n, constantFirst ? viaConstant() : viaFakes())
+    const second = await timeFlows(n, constantFirst ? viaFakes() : viaConstant())
+    const [constantRun, mswRun] = constantFirst ? [first, second] : [second, first]
+    out.push({ msw: mswRun.flowsPerSecond, mswConstant: constantRun.flowsPerSecond, cpu: { msw: mswRun.cpuFlowsPerSecond, mswConstant: constantRun.cpuFlowsPerSecond } })
   }
   server.close()
+  return out
+}
+
+/** Full flows through createFetch (no msw in this process), per round. */
+async function fetchFlows(p: ProviderId, rounds: number, n: number) {
+  const fakes = createFakes({ providers: [p], options: { bookingsync: { rateLimit: 1_000_000_000 } } })
+  fakes.setConsent(p, 'allow')
+  const s = providerSetup(fakes, p)
+  const fakeFetch = createFetch(fakes)
+  for (let i = 0; i < 300; i++) await flow(fakeFetch, s)
+  const out: Array<{ createFetch: number; cpu: number }> = []
+  for (let r = 0; r < rounds; r++) {
+    const direct = await timeFlows(n, () => flow(fakeFetch, s))
+    out.push({ createFetch: direct.flowsPerSecond, cpu: direct.cpuFlowsPerSecond })
+  }
   return out
 }
 
@@ -315,6 +332,7 @@ const [mode, ...args] = process.argv.slice(2)
 const provider = args[0] as ProviderId
 let result: unknown
 if (mode === 'flows') result = await flows(provider, Number(args[1] ?? 3), Number(args[2] ?? 1000))
+else if (mode === 'fetch') result = await fetchFlows(provider, Number(args[1] ?? 3), Number(args[2] ?? 3000))
 else if (mode === 'latency') result = await latency(provider, Number(args[1] ?? 100_000), Number(args[2] ?? 3), Number(args[3] ?? 300))
 else if (mode === 'memory') result = await memory(provider, Number(args[1] ?? 50_000))
 else if (mode === 'sweep') result = await sweep(Number(args[0] ?? 200_000))
