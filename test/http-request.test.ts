@@ -1,0 +1,86 @@
+/**
+ * The suite's own HTTP requests (conformance/http-request.ts): to the client under test and, as
+ * the HTTP-mode browser, to the fakes. What the suite judges is what they return, so: every
+ * `Set-Cookie`, redirects not followed, bodies as sent, and a request that gets no answer fails
+ * instead of hanging the scenario.
+ */
+import { type Server, createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { HttpAgents, TimeoutError, httpTransport, sendRequest, setCookies } from '../conformance/http-request.ts'
+
+let server: Server
+let origin: string
+/** Requests the server saw: method, URL, headers and body. */
+const seen: Array<{ method: string; url: string; headers: Record<string, string | string[] | undefined>; body: string }> = []
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => (body += c.toString()))
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body })
+      if (req.url === '/hang') return // never answers
+      if (req.url === '/redirect') return res.writeHead(302, { location: '/elsewhere', 'set-cookie': ['a=1; Path=/', 'b=2; HttpOnly'] }).end()
+      if (req.url === '/empty') return res.writeHead(204).end()
+      res.writeHead(201, { 'content-type': 'text/plain; charset=utf-8' }).end(`héllo ${body}`)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+})
+
+describe('sendRequest', () => {
+  it('sends method, headers and body, and returns status, headers and the body as text', async () => {
+    const answer = await sendRequest(`${origin}/echo`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: 'sid=1' }, body: 'code=x' })
+    expect(answer.status).toBe(201)
+    expect(answer.body).toBe('héllo code=x')
+    expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/echo', body: 'code=x', headers: { cookie: 'sid=1', 'content-type': 'application/x-www-form-urlencoded' } })
+  })
+
+  it('does not follow a redirect and keeps every Set-Cookie', async () => {
+    const answer = await sendRequest(`${origin}/redirect`, { agents: new HttpAgents() })
+    expect(answer.status).toBe(302)
+    expect(answer.headers.location).toBe('/elsewhere')
+    expect(setCookies(answer.headers)).toEqual(['a=1; Path=/', 'b=2; HttpOnly'])
+    expect(seen.at(-1)!.url).toBe('/redirect')
+  })
+
+  it('fails with a TimeoutError when no answer comes (the server keeps the request open)', async () => {
+    await expect(sendRequest(`${origin}/hang`, { timeoutMs: 100 })).rejects.toBeInstanceOf(TimeoutError)
+  })
+
+  it('fails on a refused connection and on a URL it cannot request', async () => {
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const port = (closed.address() as AddressInfo).port
+    await new Promise((resolve) => closed.close(resolve))
+    await expect(sendRequest(`http://127.0.0.1:${port}/`, { timeoutMs: 60_000 })).rejects.toThrow(/ECONNREFUSED/)
+    await expect(sendRequest('ftp://127.0.0.1/', {})).rejects.toThrow(/cannot request ftp: URLs/)
+  })
+})
+
+describe('httpTransport (the HTTP-mode browser reaching the fakes)', () => {
+  it('turns a Request into the server’s answer as a Response, redirect and cookies as sent', async () => {
+    const { transport, close } = httpTransport()
+    try {
+      const redirect = await transport(new Request(`${origin}/redirect`, { redirect: 'manual' }))
+      expect(redirect.status).toBe(302)
+      expect(redirect.headers.get('location')).toBe('/elsewhere')
+      expect(redirect.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; HttpOnly'])
+      const posted = await transport(new Request(`${origin}/form`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'allow=1' }))
+      expect(posted.status).toBe(201)
+      expect(await posted.text()).toBe('héllo allow=1')
+      const empty = await transport(new Request(`${origin}/empty`))
+      expect(empty.status).toBe(204)
+      expect(empty.body).toBeNull()
+    } finally {
+      close()
+    }
+  })
+})
