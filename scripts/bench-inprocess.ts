@@ -5,8 +5,9 @@
  *                               through msw with the fakes' handlers and with a constant handler
  *                               (the same requests), per round
  *   fetch PROVIDER ROUNDS N     the same flows through createFetch, in a process without msw: a
- *                               listening msw server slows every await of the process by a quarter
- *                               or more (its request context), which a createFetch user without msw never pays
+ *                               listening msw server in the same process slowed createFetch by a
+ *                               quarter or more (Zapier 7,400 → 4,600 flows/s; measured, the cause
+ *                               not pinned down), which a createFetch user without msw never pays
  *   latency PROVIDER LIVE ROUNDS K   each endpoint's median latency on empty fakes and on fakes
  *                               holding LIVE access+refresh pairs, interleaved by round
  *   memory PROVIDER N           heap bytes per live access+refresh pair (run with --expose-gc)

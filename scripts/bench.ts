@@ -153,7 +153,7 @@ async function flowsPart() {
     const rounds = (await inProcessRun(['flows', p, quick ? '2' : '6', quick ? '300' : '1000'])) as FlowRound[]
     const ratio = median(rounds.map((r) => r.msw / r.mswConstant))
     row(`${p}: flows/s through msw`, f(median(rounds.map((r) => r.msw)), 0), `msw constant ${f(median(rounds.map((r) => r.mswConstant)), 0)}`, ratio, '≥ 0.8', ratio >= 0.8)
-    // In a process of its own: msw listening in the same process slows every await (see bench-inprocess.ts).
+    // In a process of its own: msw listening in the same process slowed createFetch by a quarter or more (see bench-inprocess.ts).
     const fetchRounds = (await inProcessRun(['fetch', p, quick ? '2' : '3', quick ? '900' : '3000'])) as Array<{ createFetch: number }>
     const direct = median(fetchRounds.map((r) => r.createFetch))
     row(`${p}: flows/s through createFetch`, f(direct, 0), '', null, '≥ 5,000 (idle 2 cores)', direct >= 5000)
