@@ -57,7 +57,7 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Chrom
  * The user agent of a `--browser` run: each scenario on a tab of `browser`, reused from one scenario
  * to the next (./chromium.ts). `close()` closes its tabs, not the browser.
  */
-export async function chromiumUserAgent(browser: ChromiumBrowser, options: { timeoutMs?: number; screenshots?: boolean } = {}): Promise<UserAgentFactory & { close(): Promise<void> }> {
+export async function chromiumUserAgent(browser: ChromiumBrowser, options: { timeoutMs?: number; screenshots?: boolean; tabs?: number } = {}): Promise<UserAgentFactory & { close(): Promise<void> }> {
   const { chromiumUserAgent: create } = await import('./chromium.ts')
   return create(browser as unknown as PlaywrightBrowser, options)
 }

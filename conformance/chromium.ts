@@ -125,33 +125,59 @@ class Tab {
   }
 }
 
-/** Tabs of one run: each scenario takes an idle one or opens one, and gives it back when it ends. */
+/**
+ * Tabs of one run, at most `max` open: a scenario takes an idle one, opens one, or waits for one,
+ * and gives it back when it ends. Waiting is the point: a scenario can start its client while
+ * another uses the tab (more tabs than cores only burn CPU: two open tabs keep this Chromium busy
+ * even while idle).
+ */
 class TabPool {
   readonly #idle: Tab[] = []
   readonly #all = new Set<Tab>()
+  readonly #waiting: Array<(tab: Tab | null) => void> = []
+  #opening = 0
   #closed = false
-  constructor(readonly browser: PlaywrightBrowser) {}
+  constructor(
+    readonly browser: PlaywrightBrowser,
+    readonly max: number,
+  ) {}
 
   async take(): Promise<Tab> {
     const idle = this.#idle.pop()
     if (idle) return idle
-    const tab = await Tab.open(this.browser)
-    this.#all.add(tab)
+    if (this.#all.size + this.#opening < this.max) {
+      this.#opening++
+      try {
+        const tab = await Tab.open(this.browser)
+        this.#all.add(tab)
+        return tab
+      } finally {
+        this.#opening--
+      }
+    }
+    const tab = await new Promise<Tab | null>((resolve) => this.#waiting.push(resolve))
+    if (!tab) throw new Error('the browser of this run was closed')
     return tab
   }
 
   async give(tab: Tab, timeoutMs: number): Promise<void> {
     if (!this.#closed && (await tab.reset(timeoutMs)) && !this.#closed) {
-      this.#idle.push(tab)
+      const next = this.#waiting.shift()
+      if (next) next(tab)
+      else this.#idle.push(tab)
       return
     }
     this.#all.delete(tab)
     await tab.close()
+    // The tab could not be reused: a waiting scenario gets a new one.
+    const next = this.#waiting.shift()
+    if (next) this.take().then(next, () => next(null))
   }
 
   async close(): Promise<void> {
     this.#closed = true
     this.#idle.length = 0
+    for (const waiter of this.#waiting.splice(0)) waiter(null)
     await Promise.all([...this.#all].map((t) => t.close()))
     this.#all.clear()
   }
@@ -480,9 +506,12 @@ export class ChromiumSession implements UserAgent, ClientDriver {
 /** The user agent of a `--browser` run: `close()` closes the tabs it opened (not the browser). */
 export type ChromiumUserAgent = UserAgentFactory & { close(): Promise<void> }
 
-/** `--browser`: each scenario on a tab of `browser` (a context and its page), reused from one scenario to the next. */
-export function chromiumUserAgent(browser: PlaywrightBrowser, options: { timeoutMs?: number; screenshots?: boolean } = {}): ChromiumUserAgent {
-  const pool = new TabPool(browser)
+/**
+ * `--browser`: each scenario on a tab of `browser` (a context and its page), reused from one
+ * scenario to the next; at most `tabs` open (default 1), the scenarios beyond wait for one.
+ */
+export function chromiumUserAgent(browser: PlaywrightBrowser, options: { timeoutMs?: number; screenshots?: boolean; tabs?: number } = {}): ChromiumUserAgent {
+  const pool = new TabPool(browser, Math.max(1, options.tabs ?? 1))
   const factory = async ({ config, callbackUrl }: UserAgentSession) => {
     const session = ChromiumSession.open(pool, { config, callbackUrl, timeoutMs: options.timeoutMs, screenshots: options.screenshots })
     // The session reaches the client at its own origin, through the context: it needs nothing of the process driver.

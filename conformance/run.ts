@@ -27,7 +27,7 @@ export interface CommandRunOptions {
   customProviders?: readonly CustomProviderSpec[]
   expectedFailures?: BaselineEntry[]
   scenarios?: readonly string[]
-  /** Scenarios at once (default: 4 per core, at most 8; with `browser`, half the CPU cores: Chromium is CPU-bound). */
+  /** Scenarios at once (default: 4 per core, at most 8; with `browser`, one per core, on a tab per two cores: Chromium is CPU-bound). */
   concurrency?: number
   /** How long the client may take to open its port (default 10 s, docs/client-contract.md §5). */
   startTimeoutMs?: number
@@ -106,15 +106,18 @@ export async function runConformance(options: CommandRunOptions): Promise<Confor
   const browser = own ?? (typeof options.browser === 'object' ? options.browser : null)
   const profiles = profilesFor(options.providers, options.eras, options.customProviders)
   const stages = await createTenantStages(options.customProviders)
-  const userAgent = browser ? await chromiumUserAgent(browser, { screenshots: options.screenshots }) : undefined
+  const cores = availableParallelism()
+  // --browser: a tab per two cores (Chromium is CPU-bound), and twice as many scenarios, so that a
+  // scenario's client starts while another scenario uses the tab.
+  const tabs = Math.max(1, Math.floor(cores / 2))
+  const userAgent = browser ? await chromiumUserAgent(browser, { screenshots: options.screenshots, tabs }) : undefined
   try {
-    const cores = availableParallelism()
     const providers = await runScenarios({
       profiles,
       createStage: stages.createStage,
       launcher: commandLauncher(options.command, { startTimeoutMs: options.startTimeoutMs, routeTimeoutMs: options.routeTimeoutMs }),
       userAgent,
-      concurrency: options.concurrency ?? (browser ? Math.max(1, Math.floor(cores / 2)) : Math.min(8, 4 * cores)),
+      concurrency: options.concurrency ?? (browser ? 2 * tabs : Math.min(8, 4 * cores)),
       scenarios: options.scenarios,
       clientClock: options.clientClock ?? 'faketime',
       onProgress: options.onProgress,

@@ -93,6 +93,40 @@ describe('conformance suite in a real browser (--browser)', () => {
     expect(contexts()).toBe(contextsBefore)
   })
 
+  it('holds a scenario beyond the tab limit until a tab is free, which it gets emptied', { timeout: 120_000 }, async () => {
+    const client = createServer((req, res) => {
+      if (req.url === '/login') res.writeHead(200, { 'set-cookie': 'sid=first-scenario; Path=/; HttpOnly' }).end('ok')
+      else res.end(`cookies: ${req.headers.cookie ?? '(none)'}`)
+    })
+    await new Promise<void>((resolve) => client.listen(0, '127.0.0.1', resolve))
+    const callbackUrl = `http://127.0.0.1:${(client.address() as AddressInfo).port}/callback`
+    const session = { config: { provider: 'zapier', redirectUri: callbackUrl } as ClientConfig, callbackUrl } as Parameters<Awaited<ReturnType<typeof chromiumUserAgent>>>[0]
+    const contexts = () => (browser as unknown as PlaywrightBrowser).contexts().length
+    const contextsBefore = contexts()
+    const userAgent = await chromiumUserAgent(browser, { tabs: 1 })
+    try {
+      const [first, second] = [await userAgent(session), await userAgent(session)]
+      let secondDone = false
+      const secondResource = second
+        .drive({} as never)
+        .resource()
+        .then((answer) => ((secondDone = true), answer))
+      const driver = first.drive({} as never)
+      await driver.login()
+      expect((await driver.resource()).body).toBe('cookies: sid=first-scenario')
+      // The second scenario waits for the one tab, which the first still holds.
+      expect(secondDone).toBe(false)
+      expect(contexts()).toBe(contextsBefore + 1)
+      await first.close()
+      expect((await secondResource).body).toBe('cookies: (none)')
+      await second.close()
+      expect(contexts()).toBe(contextsBefore + 1)
+    } finally {
+      await userAgent.close()
+      client.close()
+    }
+  })
+
   it('a session-cookie client passes over plain HTTP exactly as in Chromium', { timeout: 300_000 }, async () => {
     const options = { providers: ['zapier' as const], command: node('cookie-session.mjs'), scenarios: ['authorization-request', 'happy-path', 'state-validation', 'access-expired'] }
     const [http, real] = [await runConformance(options), await runConformance({ ...options, browser })]
