@@ -17,6 +17,7 @@ import type { ClientConfig } from '../conformance/drivers/driver.ts'
 import type { ProviderId } from '../mocks/engine/controls.ts'
 import { BrowserUnavailableError, launchChromium } from '../conformance/chromium-launch.ts'
 import { type CheckId, type ChromiumBrowser, type ConformanceReport } from '../conformance/index.ts'
+import type { UserAgentSession } from '../conformance/runner.ts'
 import { runConformance } from './slow-machine.ts'
 
 let browser: ChromiumBrowser
@@ -30,6 +31,20 @@ afterAll(async () => {
 })
 
 const node = (file: string) => `node fixtures/clients/${file}`
+
+/** A client that sets a cookie at /login and shows the cookies it gets on any other route; and a scenario's session for it. */
+async function cookieEchoClient() {
+  const client = createServer((req, res) => {
+    if (req.url === '/login') res.writeHead(200, { 'set-cookie': 'sid=first-scenario; Path=/; HttpOnly' }).end('ok')
+    else res.end(`cookies: ${req.headers.cookie ?? '(none)'}`)
+  })
+  await new Promise<void>((resolve) => client.listen(0, '127.0.0.1', resolve))
+  const callbackUrl = `http://127.0.0.1:${(client.address() as AddressInfo).port}/callback`
+  const session = { config: { provider: 'zapier', redirectUri: callbackUrl } as ClientConfig, callbackUrl } as UserAgentSession
+  return { session, close: () => client.close() }
+}
+/** Browser contexts open now (each tab is one). */
+const contexts = () => (browser as unknown as PlaywrightBrowser).contexts().length
 const statuses = (report: ConformanceReport) => Object.fromEntries(report.providers.flatMap((p) => p.checks.map((c) => [`${p.provider}:${c.id}`, c.status])))
 const failed = (report: ConformanceReport) => report.providers.flatMap((p) => p.checks.filter((c) => c.status === 'FAILURE').map((c) => c.id)).sort()
 
@@ -64,24 +79,16 @@ describe('conformance suite in a real browser (--browser)', () => {
   })
 
   it('reuses a tab from one scenario to the next, without the cookies of the one before', { timeout: 120_000 }, async () => {
-    // A client that sets a cookie at /login and shows the cookies it gets at /resource.
-    const client = createServer((req, res) => {
-      if (req.url === '/login') res.writeHead(200, { 'set-cookie': 'sid=first-scenario; Path=/; HttpOnly' }).end('ok')
-      else res.end(`cookies: ${req.headers.cookie ?? '(none)'}`)
-    })
-    await new Promise<void>((resolve) => client.listen(0, '127.0.0.1', resolve))
-    const callbackUrl = `http://127.0.0.1:${(client.address() as AddressInfo).port}/callback`
-    const config = { provider: 'zapier', redirectUri: callbackUrl } as ClientConfig
-    const contexts = () => (browser as unknown as PlaywrightBrowser).contexts().length
+    const client = await cookieEchoClient()
     const contextsBefore = contexts()
     const userAgent = await chromiumUserAgent(browser)
     try {
-      const first = await userAgent({ config, callbackUrl } as Parameters<typeof userAgent>[0])
+      const first = await userAgent(client.session)
       const driver = first.drive({} as never)
       await driver.login()
       expect((await driver.resource()).body).toBe('cookies: sid=first-scenario')
       await first.close()
-      const second = await userAgent({ config, callbackUrl } as Parameters<typeof userAgent>[0])
+      const second = await userAgent(client.session)
       expect((await second.drive({} as never).resource()).body).toBe('cookies: (none)')
       await second.close()
       // One tab served both scenarios.
@@ -94,18 +101,11 @@ describe('conformance suite in a real browser (--browser)', () => {
   })
 
   it('holds a scenario beyond the tab limit until a tab is free, which it gets emptied', { timeout: 120_000 }, async () => {
-    const client = createServer((req, res) => {
-      if (req.url === '/login') res.writeHead(200, { 'set-cookie': 'sid=first-scenario; Path=/; HttpOnly' }).end('ok')
-      else res.end(`cookies: ${req.headers.cookie ?? '(none)'}`)
-    })
-    await new Promise<void>((resolve) => client.listen(0, '127.0.0.1', resolve))
-    const callbackUrl = `http://127.0.0.1:${(client.address() as AddressInfo).port}/callback`
-    const session = { config: { provider: 'zapier', redirectUri: callbackUrl } as ClientConfig, callbackUrl } as Parameters<Awaited<ReturnType<typeof chromiumUserAgent>>>[0]
-    const contexts = () => (browser as unknown as PlaywrightBrowser).contexts().length
+    const client = await cookieEchoClient()
     const contextsBefore = contexts()
     const userAgent = await chromiumUserAgent(browser, { tabs: 1 })
     try {
-      const [first, second] = [await userAgent(session), await userAgent(session)]
+      const [first, second] = [await userAgent(client.session), await userAgent(client.session)]
       let secondDone = false
       const secondResource = second
         .drive({} as never)
