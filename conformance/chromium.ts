@@ -134,7 +134,7 @@ class Tab {
 class TabPool {
   readonly #idle: Tab[] = []
   readonly #all = new Set<Tab>()
-  readonly #waiting: Array<(tab: Tab | null) => void> = []
+  readonly #waiting: Array<{ resolve(tab: Tab): void; reject(error: Error): void }> = []
   #opening = 0
   #closed = false
   constructor(
@@ -151,33 +151,43 @@ class TabPool {
         const tab = await Tab.open(this.browser)
         this.#all.add(tab)
         return tab
+      } catch (error) {
+        // No tab after all: a waiting scenario tries for itself (and fails the same way, or succeeds) rather than wait forever.
+        this.#wakeOne()
+        throw error
       } finally {
         this.#opening--
       }
     }
-    const tab = await new Promise<Tab | null>((resolve) => this.#waiting.push(resolve))
-    if (!tab) throw new Error('the browser of this run was closed')
-    return tab
+    return new Promise<Tab>((resolve, reject) => this.#waiting.push({ resolve, reject }))
   }
 
   async give(tab: Tab, timeoutMs: number): Promise<void> {
     if (!this.#closed && (await tab.reset(timeoutMs)) && !this.#closed) {
       const next = this.#waiting.shift()
-      if (next) next(tab)
+      if (next) next.resolve(tab)
       else this.#idle.push(tab)
       return
     }
     this.#all.delete(tab)
     await tab.close()
     // The tab could not be reused: a waiting scenario gets a new one.
+    this.#wakeOne()
+  }
+
+  /** The oldest waiting scenario opens a tab of its own (or learns it cannot). */
+  #wakeOne(): void {
     const next = this.#waiting.shift()
-    if (next) this.take().then(next, () => next(null))
+    if (!next) return
+    if (this.#closed) return next.reject(new Error('the browser of this run was closed'))
+    // After the caller's `#opening--` (a microtask later), so that the slot counts as free.
+    queueMicrotask(() => this.take().then(next.resolve, next.reject))
   }
 
   async close(): Promise<void> {
     this.#closed = true
     this.#idle.length = 0
-    for (const waiter of this.#waiting.splice(0)) waiter(null)
+    for (const waiter of this.#waiting.splice(0)) waiter.reject(new Error('the browser of this run was closed'))
     await Promise.all([...this.#all].map((t) => t.close()))
     this.#all.clear()
   }

@@ -127,6 +127,16 @@ describe('conformance suite in a real browser (--browser)', () => {
     }
   })
 
+  it('fails the scenarios waiting for a tab, instead of hanging them, when no tab can be opened', async () => {
+    const broken = { newContext: async () => Promise.reject(new Error('Chromium is gone')) } as unknown as ChromiumBrowser
+    const userAgent = await chromiumUserAgent(broken, { tabs: 1 })
+    const session = { config: { provider: 'zapier', redirectUri: 'http://127.0.0.1:9/callback' } as ClientConfig, callbackUrl: 'http://127.0.0.1:9/callback' } as UserAgentSession
+    const [first, second] = [await userAgent(session), await userAgent(session)]
+    await expect(first.drive({} as never).resource()).rejects.toThrow(/Chromium is gone/)
+    await expect(second.drive({} as never).resource()).rejects.toThrow(/Chromium is gone/)
+    await Promise.all([first.close(), second.close(), userAgent.close()])
+  })
+
   it('a session-cookie client passes over plain HTTP exactly as in Chromium', { timeout: 300_000 }, async () => {
     const options = { providers: ['zapier' as const], command: node('cookie-session.mjs'), scenarios: ['authorization-request', 'happy-path', 'state-validation', 'access-expired'] }
     const [http, real] = [await runConformance(options), await runConformance({ ...options, browser })]
