@@ -40,60 +40,71 @@ export function estimateStateBits(state: string): number {
 
 const scopeSet = (value: string | null, sep: RegExp) => new Set((value ?? '').split(sep).filter(Boolean))
 
-/** 1. The authorization request `GET /login` produces (three logins, one client). */
+/**
+ * 1. The authorization request `GET /login` produces (three logins), then two callbacks whose state
+ * was altered or removed (two more logins, each consented). One client for both parts: they used to
+ * be two scenarios (`state-validation` the second), and a failed first part stops the second as it
+ * stopped that scenario (no redirect from /login, no consent).
+ */
 const authorizationRequest: Scenario = {
   id: 'authorization-request',
-  title: 'Authorization request',
-  checks: ['login-redirect', 'authorize-client-id', 'authorize-redirect-uri', 'authorize-response-type', 'authorize-scope', 'state-unguessable', 'state-per-login', 'no-secret-in-url', 'pkce-challenge'],
+  title: 'Authorization request and state',
+  checks: ['login-redirect', 'authorize-client-id', 'authorize-redirect-uri', 'authorize-response-type', 'authorize-scope', 'state-unguessable', 'state-per-login', 'no-secret-in-url', 'pkce-challenge', 'state-mismatch-rejected', 'state-missing-rejected'],
   async run(t) {
-    const answers = [await t.client.login(), await t.client.login(), await t.client.login()]
-    const expectedUrl = new URL(t.config.authorizeUrl)
-    const urls: URL[] = []
-    const redirectsRight = answers.every((a) => {
-      if (!isRedirect(a.status) || !a.location) return false
-      try {
-        const url = new URL(a.location, t.config.authorizeUrl)
-        urls.push(url)
-        return url.origin === expectedUrl.origin && url.pathname === expectedUrl.pathname
-      } catch {
-        return false
-      }
-    })
-    t.report('login-redirect', redirectsRight, `302 to ${t.config.authorizeUrl}?…`, answers.map((a) => answerLine('GET /login', a)).join('; '))
-    if (!redirectsRight) throw new PreconditionFailed('GET /login did not redirect to the authorize URL')
-    const first = urls[0]!.searchParams
-    const param = (name: string) => urls.map((u) => u.searchParams.get(name))
-    const allEqual = (name: string, want: string) => param(name).every((v) => v === want)
-    t.report('authorize-client-id', allEqual('client_id', t.config.clientId), `client_id=${t.config.clientId}`, `client_id=${first.get('client_id') ?? '(absent)'}`)
-    t.report('authorize-redirect-uri', allEqual('redirect_uri', t.config.redirectUri), `redirect_uri=${t.config.redirectUri}`, `redirect_uri=${first.get('redirect_uri') ?? '(absent)'}`)
-    if (appliesTo('authorize-response-type', t.profile)) {
-      t.report('authorize-response-type', allEqual('response_type', 'code'), 'response_type=code', `response_type=${first.get('response_type') ?? '(absent)'}`)
-    }
-    const want = scopeSet(t.config.scope, t.profile.scopeSeparator)
-    const scopesOk = param('scope').every((s) => {
-      const got = scopeSet(s, t.profile.scopeSeparator)
-      return got.size === want.size && [...want].every((x) => got.has(x))
-    })
-    t.report('authorize-scope', scopesOk, `scope=${t.config.scope}`, `scope=${first.get('scope') ?? '(absent)'}`)
-    const states = param('state')
-    const weakest = Math.min(...states.map((s) => (s ? estimateStateBits(s) : 0)))
-    t.report('state-unguessable', weakest >= 128, 'a state of ≥ 128 bits on every login', `states ${states.map((s) => JSON.stringify(s)).join(', ')} (weakest ≈ ${Math.floor(weakest)} bits)`)
-    const distinct = new Set(states.filter((s) => s !== null)).size
-    t.report('state-per-login', distinct === states.length, `${states.length} logins, ${states.length} different states`, `${distinct} different: ${states.map((s) => JSON.stringify(s)).join(', ')}`)
-    const leaking = urls.filter((u) => u.href.includes(t.config.clientSecret))
-    t.report('no-secret-in-url', leaking.length === 0, 'the client secret in no authorize URL', leaking.length ? `secret in ${leaking[0]!.href}` : 'not present')
-    if (appliesTo('pkce-challenge', t.profile)) {
-      const challenges = param('code_challenge')
-      const bad = urls.find((u) => u.searchParams.get('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(u.searchParams.get('code_challenge') ?? ''))
-      const fresh = new Set(challenges).size === challenges.length
-      t.report(
-        'pkce-challenge',
-        !bad && fresh,
-        'code_challenge_method=S256 and a fresh 43-character code_challenge on every login',
-        bad ? `code_challenge=${bad.searchParams.get('code_challenge') ?? '(absent)'} code_challenge_method=${bad.searchParams.get('code_challenge_method') ?? '(absent)'}` : fresh ? 'as expected' : 'the same code_challenge on two logins',
-      )
-    }
+    await judgeAuthorizationRequests(t)
+    await judgeStateValidation(t)
   },
+}
+
+/** `GET /login` three times: each a redirect to the authorize URL with the client's parameters and a fresh state. */
+async function judgeAuthorizationRequests(t: ScenarioRun): Promise<void> {
+  const answers = [await t.client.login(), await t.client.login(), await t.client.login()]
+  const expectedUrl = new URL(t.config.authorizeUrl)
+  const urls: URL[] = []
+  const redirectsRight = answers.every((a) => {
+    if (!isRedirect(a.status) || !a.location) return false
+    try {
+      const url = new URL(a.location, t.config.authorizeUrl)
+      urls.push(url)
+      return url.origin === expectedUrl.origin && url.pathname === expectedUrl.pathname
+    } catch {
+      return false
+    }
+  })
+  t.report('login-redirect', redirectsRight, `302 to ${t.config.authorizeUrl}?…`, answers.map((a) => answerLine('GET /login', a)).join('; '))
+  if (!redirectsRight) throw new PreconditionFailed('GET /login did not redirect to the authorize URL')
+  const first = urls[0]!.searchParams
+  const param = (name: string) => urls.map((u) => u.searchParams.get(name))
+  const allEqual = (name: string, want: string) => param(name).every((v) => v === want)
+  t.report('authorize-client-id', allEqual('client_id', t.config.clientId), `client_id=${t.config.clientId}`, `client_id=${first.get('client_id') ?? '(absent)'}`)
+  t.report('authorize-redirect-uri', allEqual('redirect_uri', t.config.redirectUri), `redirect_uri=${t.config.redirectUri}`, `redirect_uri=${first.get('redirect_uri') ?? '(absent)'}`)
+  if (appliesTo('authorize-response-type', t.profile)) {
+    t.report('authorize-response-type', allEqual('response_type', 'code'), 'response_type=code', `response_type=${first.get('response_type') ?? '(absent)'}`)
+  }
+  const want = scopeSet(t.config.scope, t.profile.scopeSeparator)
+  const scopesOk = param('scope').every((s) => {
+    const got = scopeSet(s, t.profile.scopeSeparator)
+    return got.size === want.size && [...want].every((x) => got.has(x))
+  })
+  t.report('authorize-scope', scopesOk, `scope=${t.config.scope}`, `scope=${first.get('scope') ?? '(absent)'}`)
+  const states = param('state')
+  const weakest = Math.min(...states.map((s) => (s ? estimateStateBits(s) : 0)))
+  t.report('state-unguessable', weakest >= 128, 'a state of ≥ 128 bits on every login', `states ${states.map((s) => JSON.stringify(s)).join(', ')} (weakest ≈ ${Math.floor(weakest)} bits)`)
+  const distinct = new Set(states.filter((s) => s !== null)).size
+  t.report('state-per-login', distinct === states.length, `${states.length} logins, ${states.length} different states`, `${distinct} different: ${states.map((s) => JSON.stringify(s)).join(', ')}`)
+  const leaking = urls.filter((u) => u.href.includes(t.config.clientSecret))
+  t.report('no-secret-in-url', leaking.length === 0, 'the client secret in no authorize URL', leaking.length ? `secret in ${leaking[0]!.href}` : 'not present')
+  if (appliesTo('pkce-challenge', t.profile)) {
+    const challenges = param('code_challenge')
+    const bad = urls.find((u) => u.searchParams.get('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(u.searchParams.get('code_challenge') ?? ''))
+    const fresh = new Set(challenges).size === challenges.length
+    t.report(
+      'pkce-challenge',
+      !bad && fresh,
+      'code_challenge_method=S256 and a fresh 43-character code_challenge on every login',
+      bad ? `code_challenge=${bad.searchParams.get('code_challenge') ?? '(absent)'} code_challenge_method=${bad.searchParams.get('code_challenge_method') ?? '(absent)'}` : fresh ? 'as expected' : 'the same code_challenge on two logins',
+    )
+  }
 }
 
 /** RFC 7636 §4.6: the S256 transform of a verifier. */
@@ -173,32 +184,27 @@ export function clientAuthProblem(t: ScenarioRun, r: ParsedRequest): string | nu
   return `no accepted client authentication (basic: ${r.basic ? 'wrong credentials' : 'absent'}; body client_id/client_secret: ${r.bodyParams.client_id !== undefined ? 'present but wrong or incomplete' : 'absent'})`
 }
 
-/** 3. Callbacks with an altered or a missing state. */
-const stateValidation: Scenario = {
-  id: 'state-validation',
-  title: 'State tampered or missing',
-  checks: ['state-mismatch-rejected', 'state-missing-rejected'],
-  async run(t) {
-    const judge = async (check: CheckId, alter: (u: URL) => void, what: string) => {
-      const { redirect } = await t.authorizeAndConsent('allow')
-      alter(redirect)
-      const mark = t.mark()
-      const answer = await t.client.callback(redirect.href)
-      const exchanges = t.exchanges(await t.since(mark))
-      t.report(check, !is2xx(answer.status) && exchanges.length === 0, `/callback with ${what}: non-2xx, no token request`, `${answerLine('GET /callback', answer)}; token requests: ${exchanges.length}`, exchanges)
-    }
-    await judge(
-      'state-mismatch-rejected',
-      (u) => {
-        const state = u.searchParams.get('state') ?? ''
-        // Same length and alphabet, different value: a forged state, not a malformed one.
-        const flipped = [...state].map((c) => (c === 'A' ? 'B' : 'A')).join('')
-        u.searchParams.set('state', flipped || 'A')
-      },
-      'a tampered state',
-    )
-    await judge('state-missing-rejected', (u) => u.searchParams.delete('state'), 'no state')
-  },
+/** Callbacks with an altered or a missing state: each refused, with no token request. */
+async function judgeStateValidation(t: ScenarioRun): Promise<void> {
+  const judge = async (check: CheckId, alter: (u: URL) => void, what: string) => {
+    const { redirect } = await t.authorizeAndConsent('allow')
+    alter(redirect)
+    const mark = t.mark()
+    const answer = await t.client.callback(redirect.href)
+    const exchanges = t.exchanges(await t.since(mark))
+    t.report(check, !is2xx(answer.status) && exchanges.length === 0, `/callback with ${what}: non-2xx, no token request`, `${answerLine('GET /callback', answer)}; token requests: ${exchanges.length}`, exchanges)
+  }
+  await judge(
+    'state-mismatch-rejected',
+    (u) => {
+      const state = u.searchParams.get('state') ?? ''
+      // Same length and alphabet, different value: a forged state, not a malformed one.
+      const flipped = [...state].map((c) => (c === 'A' ? 'B' : 'A')).join('')
+      u.searchParams.set('state', flipped || 'A')
+    },
+    'a tampered state',
+  )
+  await judge('state-missing-rejected', (u) => u.searchParams.delete('state'), 'no state')
 }
 
 /**
@@ -481,9 +487,9 @@ const transientFailure: Scenario = {
 }
 
 /** Scenario ids of earlier releases, still accepted by `--scenario`: they became part of another. */
-export const SCENARIO_ALIASES: Readonly<Record<string, string>> = { rotation: 'access-expired', 'long-session': 'access-expired' }
+export const SCENARIO_ALIASES: Readonly<Record<string, string>> = { 'state-validation': 'authorization-request', rotation: 'access-expired', 'long-session': 'access-expired' }
 
-export const SCENARIOS: readonly Scenario[] = [authorizationRequest, happyPath, stateValidation, issValidation, userDenies, codeExpired, accessExpired, revokedGrant, outOfBand, transientFailure]
+export const SCENARIOS: readonly Scenario[] = [authorizationRequest, happyPath, issValidation, userDenies, codeExpired, accessExpired, revokedGrant, outOfBand, transientFailure]
 
 /** Checks judged over every scenario's whole request log (10. single-use codes, and the like). */
 export const CROSS_CUTTING: readonly CheckId[] = ['code-single-use', 'bearer-header', 'no-secret-in-url', 'metadata-endpoints']
