@@ -4,7 +4,7 @@
  * about twice the CPU per request; on a 2-core machine the suite shares with its clients, that was
  * time taken from them. Redirects are never followed: the suite judges each answer itself.
  */
-import { Agent as HttpAgent, type IncomingHttpHeaders, request as httpRequest } from 'node:http'
+import { type ClientRequest, Agent as HttpAgent, type IncomingHttpHeaders, request as httpRequest } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 
 export interface HttpAnswer {
@@ -41,6 +41,15 @@ export class TimeoutError extends Error {
   }
 }
 
+/**
+ * A connection the peer closed as idle while this request was being sent on it (the keep-alive
+ * race Node's documentation describes under `request.reusedSocket`): the peer never read the
+ * request, so sending it once more on a new connection is safe, whatever the method.
+ */
+function lostKeepAliveRace(req: ClientRequest, error: NodeJS.ErrnoException): boolean {
+  return req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.message === 'socket hang up')
+}
+
 export function sendRequest(url: string | URL, init: HttpRequestInit): Promise<HttpAnswer> {
   const target = typeof url === 'string' ? new URL(url) : url
   const secure = target.protocol === 'https:'
@@ -48,23 +57,33 @@ export function sendRequest(url: string | URL, init: HttpRequestInit): Promise<H
   const request = secure ? httpsRequest : httpRequest
   const agent = init.agents ? (secure ? init.agents.https : init.agents.http) : undefined
   return new Promise((resolve, reject) => {
-    const req = request(target, { method: init.method ?? 'GET', headers: init.headers, ...(agent ? { agent } : {}) }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => {
-        clearTimeout(timer)
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })
-      })
-      res.on('error', fail)
-    })
-    function fail(error: Error) {
+    let current: ClientRequest
+    let answered = false
+    const limit = init.timeoutMs
+    const timer = limit === undefined ? undefined : setTimeout(() => current.destroy(new TimeoutError(limit)), limit)
+    const fail = (error: Error) => {
       clearTimeout(timer)
       reject(error)
     }
-    const limit = init.timeoutMs
-    const timer = limit === undefined ? undefined : setTimeout(() => req.destroy(new TimeoutError(limit)), limit)
-    req.on('error', fail)
-    req.end(init.body)
+    const attempt = (retry: boolean) => {
+      const req = request(target, { method: init.method ?? 'GET', headers: init.headers, ...(agent ? { agent } : {}) }, (res) => {
+        answered = true
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => {
+          clearTimeout(timer)
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })
+        })
+        res.on('error', fail)
+      })
+      current = req
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (retry && !answered && !(error instanceof TimeoutError) && lostKeepAliveRace(req, error)) attempt(false)
+        else fail(error)
+      })
+      req.end(init.body)
+    }
+    attempt(true)
   })
 }
 

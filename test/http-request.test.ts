@@ -8,6 +8,8 @@ import { type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HttpAgents, TimeoutError, httpTransport, sendRequest, setCookies } from '../conformance/http-request.ts'
+// @ts-expect-error: plain JavaScript without declarations (the reference client has no dependencies, not even on types)
+import { send as referenceSend } from '../fixtures/clients/reference.mjs'
 
 let server: Server
 let origin: string
@@ -53,6 +55,33 @@ describe('sendRequest', () => {
 
   it('fails with a TimeoutError when no answer comes (the server keeps the request open)', async () => {
     await expect(sendRequest(`${origin}/hang`, { timeoutMs: 100 })).rejects.toBeInstanceOf(TimeoutError)
+  })
+
+  it('sends a request once more on a new connection when the peer closed the kept-alive one it went out on', async () => {
+    // The keep-alive race: the peer drops an idle connection just as a request is sent on it.
+    const connections = new Set<unknown>()
+    const racy = createServer((req, res) => {
+      if (connections.has(req.socket)) return void req.socket.destroy()
+      connections.add(req.socket)
+      res.end('fresh connection')
+    })
+    await new Promise<void>((resolve) => racy.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(racy.address() as AddressInfo).port}/`
+    const agents = new HttpAgents()
+    try {
+      expect((await sendRequest(url, { agents })).body).toBe('fresh connection')
+      // Sent on the kept-alive connection, dropped there, answered on a new one.
+      expect((await sendRequest(url, { method: 'POST', body: 'x=1', agents })).body).toBe('fresh connection')
+      expect(connections.size).toBe(2)
+      // The reference client does the same towards the provider (Node's global agent keeps connections alive).
+      expect((await referenceSend(url)).text).toBe('fresh connection')
+      expect((await referenceSend(url, { method: 'POST', body: 'x=1' })).text).toBe('fresh connection')
+      expect(connections.size).toBe(4)
+    } finally {
+      agents.destroy()
+      racy.closeAllConnections()
+      racy.close()
+    }
   })
 
   it('fails on a refused connection and on a URL it cannot request', async () => {
