@@ -47,7 +47,7 @@ export class TimeoutError extends Error {
  * request, so sending it once more on a new connection is safe, whatever the method.
  */
 function lostKeepAliveRace(req: ClientRequest, error: NodeJS.ErrnoException): boolean {
-  return req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.message === 'socket hang up')
+  return req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')
 }
 
 export function sendRequest(url: string | URL, init: HttpRequestInit): Promise<HttpAnswer> {

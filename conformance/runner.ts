@@ -12,7 +12,7 @@ import { type ClientConfig, type ClientDriver, ClientNoAnswerError } from './dri
 import { type ConformanceProfile, type EndpointKey, OOB_REDIRECT_URI } from './profiles.ts'
 import type { Endpoints } from './recorded.ts'
 import type { SpecReference } from './references.ts'
-import { SCENARIOS, SCENARIO_ALIASES, type Scenario, judgeWholeLog } from './scenarios.ts'
+import { SCENARIOS, type Scenario, judgeWholeLog, scenarioId } from './scenarios.ts'
 import { type Finding, HttpUserAgent, PreconditionFailed, ScenarioRun, type UserAgent } from './scenario-run.ts'
 import { parseRequest } from './recorded.ts'
 
@@ -274,8 +274,8 @@ async function pool<T>(tasks: Array<() => Promise<T>>, concurrency: number): Pro
 /** Runs every applicable scenario for every profile; throws ClientStartError / UsageError. */
 export async function runScenarios(options: RunOptions): Promise<ProviderReport[]> {
   const known = new Set(SCENARIOS.map((s) => s.id))
-  for (const id of options.scenarios ?? []) if (!known.has(SCENARIO_ALIASES[id] ?? id)) throw new UsageError(`unknown scenario "${id}" (known: ${[...known].join(', ')})`)
-  const wanted = options.scenarios?.map((id) => SCENARIO_ALIASES[id] ?? id)
+  for (const id of options.scenarios ?? []) if (!known.has(scenarioId(id))) throw new UsageError(`unknown scenario "${id}" (known: ${[...known].join(', ')})`)
+  const wanted = options.scenarios?.map(scenarioId)
   const jobs: Array<{ profile: ConformanceProfile; run: () => Promise<ScenarioTrace> }> = []
   const started = new Map<ConformanceProfile, number>()
   const finished = new Map<ConformanceProfile, number>()

@@ -487,7 +487,16 @@ const transientFailure: Scenario = {
 }
 
 /** Scenario ids of earlier releases, still accepted by `--scenario`: they became part of another. */
-export const SCENARIO_ALIASES: Readonly<Record<string, string>> = { 'state-validation': 'authorization-request', rotation: 'access-expired', 'long-session': 'access-expired' }
+const SCENARIO_ALIASES: ReadonlyMap<string, string> = new Map([
+  ['state-validation', 'authorization-request'],
+  ['rotation', 'access-expired'],
+  ['long-session', 'access-expired'],
+])
+
+/** The scenario a `--scenario` id names today (an id of an earlier release → the scenario it is part of). */
+export function scenarioId(id: string): string {
+  return SCENARIO_ALIASES.get(id) ?? id
+}
 
 export const SCENARIOS: readonly Scenario[] = [authorizationRequest, happyPath, issValidation, userDenies, codeExpired, accessExpired, revokedGrant, outOfBand, transientFailure]
 

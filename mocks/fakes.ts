@@ -11,7 +11,7 @@ import {
   RequestLog,
 } from './engine/controls.ts'
 import type { RequestLogLimits } from './engine/log.ts'
-import { PARSED_URL } from './engine/http.ts'
+import { requestUrl } from './engine/http.ts'
 import { type ProviderApp, type ProviderDefinition, type ProviderRuntime, createProviderApp, createRuntime } from './engine/provider.ts'
 import { type CustomProviderSpec, CustomProviderError, defineCustomProviders } from './providers/custom.ts'
 import { type OptionsOf, PROVIDERS, type ProviderOptions } from './providers/index.ts'
@@ -215,7 +215,7 @@ export function createFakes(options: FakesOptions = {}): Fakes {
     clock,
     providers: ids,
     async fetch(request) {
-      const url = (request as Request & { [PARSED_URL]?: URL })[PARSED_URL] ?? new URL(request.url)
+      const url = requestUrl(request)
       for (const { app } of entries.values()) if (app.serves(url)) return app(request)
       return undefined
     },

@@ -14,7 +14,7 @@ import { createDashboardApp } from './dashboard/index.ts'
 import { type ConnectionInfo, type FetchHandler, type NodeServerLimits, listen } from './adapters/node-http.ts'
 import type { BuiltinProviderId, ProviderId } from './engine/controls.ts'
 import { z } from 'zod'
-import { PARSED_URL, html, json, page } from './engine/http.ts'
+import { html, json, page, requestUrl } from './engine/http.ts'
 import { htmlDocument } from './engine/pages.ts'
 import { type Fakes, type FakesOptions, createFakes } from './fakes.ts'
 import type { StateFile } from './state.ts'
@@ -259,7 +259,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
 
   const route: FetchHandler = async (request, connection) => {
-    const url = (request as Request & { [PARSED_URL]?: URL })[PARSED_URL] ?? new URL(request.url)
+    const url = requestUrl(request)
     const hostHeader = request.headers.get('host')
     const hostOk = hostHeader !== null && allowed.has(normalizeHost(hostHeader) ?? '')
     let path = url.pathname

@@ -121,6 +121,11 @@ const BUFFERED_REAL = Symbol('real request')
 export const PARSED_URL: unique symbol = Symbol.for('oauth-fakes.parsed-url')
 type LightRequest = { url: string; method: string; headers: Headers; [BUFFERED_BODY]: Uint8Array; [PARSED_URL]?: URL; [BUFFERED_REAL]?: Request }
 
+/** The request's URL: the one its maker parsed (`PARSED_URL`), else parsed now. */
+export function requestUrl(request: Request): URL {
+  return (request as Request & { [PARSED_URL]?: URL })[PARSED_URL] ?? new URL(request.url)
+}
+
 function realRequest(self: LightRequest): Request {
   self[BUFFERED_REAL] ??= new Request(self.url, {
     method: self.method,

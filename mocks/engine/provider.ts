@@ -3,7 +3,7 @@ import type { Clock } from './clock.ts'
 import type { Client, ClientRegistry } from './clients.ts'
 import type { ConsentMode, ControlEndpoint, Faults, ProviderId, RequestLog } from './controls.ts'
 import { ProviderError } from './errors.ts'
-import { BUFFERED_BODY, FRESH_TEXT, PARSED_URL, TEXT_BODY } from './http.ts'
+import { BUFFERED_BODY, FRESH_TEXT, TEXT_BODY, requestUrl } from './http.ts'
 import type { ParamSource, Params } from './params.ts'
 import { DEFAULT_MAX_BODY_BYTES, readParams } from './params.ts'
 import { scopeTag, subjectGroup } from './oauth.ts'
@@ -266,7 +266,7 @@ export function createProviderApp<Data, Options>(
   }
 
   async function handle(request: Request): Promise<Response | undefined> {
-    const url = (request as Request & { [PARSED_URL]?: URL })[PARSED_URL] ?? new URL(request.url)
+    const url = requestUrl(request)
     const where = matchBase(url)
     if (!where) return undefined
     const method = request.method.toUpperCase()
