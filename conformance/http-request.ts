@@ -44,7 +44,9 @@ export class TimeoutError extends Error {
 /**
  * A connection the peer closed as idle while this request was being sent on it (the keep-alive
  * race Node's documentation describes under `request.reusedSocket`): the peer never read the
- * request, so sending it once more on a new connection is safe, whatever the method.
+ * request, so sending it once more on a new connection is safe, whatever the method. "New" matters:
+ * the agent's other idle connections to that peer went idle at about the same time and may be
+ * closing too (a machine busy enough to lose this race once loses it on every kept-alive socket).
  */
 function lostKeepAliveRace(req: ClientRequest, error: NodeJS.ErrnoException): boolean {
   return req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')
@@ -66,7 +68,8 @@ export function sendRequest(url: string | URL, init: HttpRequestInit): Promise<H
       reject(error)
     }
     const attempt = (retry: boolean) => {
-      const req = request(target, { method: init.method ?? 'GET', headers: init.headers, ...(agent ? { agent } : {}) }, (res) => {
+      // The retry goes out on a connection of its own (`agent: false`), never on another idle one.
+      const req = request(target, { method: init.method ?? 'GET', headers: init.headers, agent: retry ? agent : false }, (res) => {
         answered = true
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))

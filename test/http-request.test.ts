@@ -84,6 +84,42 @@ describe('sendRequest', () => {
     }
   })
 
+  it('sends that request again on a connection of its own, not on another idle one that may be closing too', async () => {
+    // A busy machine loses the race on every idle connection at once: here the server drops each
+    // connection it has answered on before, and the agent holds two idle ones.
+    const answered = new Set<unknown>()
+    let hold: Array<() => void> = []
+    const racy = createServer((req, res) => {
+      if (answered.has(req.socket)) return void req.socket.destroy()
+      answered.add(req.socket)
+      // The first two requests are answered together, so that they open two connections.
+      if (req.url === '/pair') {
+        hold.push(() => res.end('pair'))
+        if (hold.length === 2) for (const release of hold) release()
+        return
+      }
+      res.end('fresh connection')
+    })
+    await new Promise<void>((resolve) => racy.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(racy.address() as AddressInfo).port}`
+    const agents = new HttpAgents()
+    try {
+      await Promise.all([sendRequest(`${url}/pair`, { agents }), sendRequest(`${url}/pair`, { agents })])
+      expect(answered.size).toBe(2)
+      expect((await sendRequest(`${url}/`, { method: 'POST', body: 'x=1', agents })).body).toBe('fresh connection')
+      expect(answered.size).toBe(3)
+      // The reference client: Node's global agent, two idle connections.
+      hold = []
+      await Promise.all([referenceSend(`${url}/pair`), referenceSend(`${url}/pair`)])
+      expect((await referenceSend(`${url}/`, { method: 'POST', body: 'x=1' })).text).toBe('fresh connection')
+      expect(answered.size).toBe(6)
+    } finally {
+      agents.destroy()
+      racy.closeAllConnections()
+      racy.close()
+    }
+  })
+
   it('fails on a refused connection and on a URL it cannot request', async () => {
     const closed = createServer()
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
