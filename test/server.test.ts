@@ -212,6 +212,13 @@ describe('the standalone server', () => {
     expect(html).toContain(zapierDemoClient.clientSecret)
   })
 
+  it('keeps a connection alive and says for how long it may sit idle (docs/client-contract.md §5: 5 s)', async () => {
+    const res = await fetch(`${server.url}/__admin`)
+    await res.text()
+    expect(res.headers.get('connection')).toBe('keep-alive')
+    expect(res.headers.get('keep-alive')).toBe('timeout=5')
+  })
+
   it('answers bad control API input with 400 {"error"} naming the field', async () => {
     const cases: Array<[string, unknown, string]> = [
       ['clock', { advanceSeconds: -5 }, 'advanceSeconds'],
