@@ -1,7 +1,13 @@
 /**
- * The stores behind every code and token: a `Map` keyed by the code or token itself, so that a
+ * The stores behind every code and token: `Map`s keyed by the code or token itself, so that a
  * lookup is O(1) whatever the number of live grants (@mswjs/data's `findFirst` scans every row,
  * which is why nothing on the token path uses it).
+ *
+ * The entries are spread over `SHARDS` maps by their key. One map of 200,000 entries pauses a write
+ * for 15–25 ms whenever V8 rehashes it (as it grows past, or shrinks below, a power of two; the
+ * sweep of a large store does both); a shard rehashes a sixteenth of that. The maps' own order is
+ * then no longer the store's: each entry carries its place in the insertion order (`ORDER`, a
+ * hidden property), and what needs that order (`entries`, `entriesOf`) sorts by it.
  *
  * Expired and revoked entries are kept for `retainSeconds` after they stopped being valid, so a
  * resource server can still tell "expired" from "revoked" from "never issued" (BookingSync's
@@ -62,6 +68,29 @@ export interface ExpiringStoreOptions<V = StoredGrant> {
 /** Entries a `set` looks at for sweeping: more than one, so sweeping outpaces any rate of writes. */
 export const SWEEP_STEP = 8
 
+/** Maps the entries are spread over (a power of two). */
+const SHARDS = 16
+
+/** The shard of a key: its last few characters mixed (keys are random tokens, so this spreads them evenly). */
+function shardOf(key: string): number {
+  let h = key.length
+  for (let i = Math.max(0, key.length - 4); i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) | 0
+  return h & (SHARDS - 1)
+}
+
+/**
+ * An entry's place in the store's insertion order: a non-enumerable property the store sets on it,
+ * so that JSON (the state file), spreads and deep equality do not see it.
+ */
+const ORDER = Symbol('oauth-fakes store order')
+type Ordered = { [ORDER]?: number }
+
+function stamp(entry: object, order: number): void {
+  Object.defineProperty(entry, ORDER, { value: order, writable: true, configurable: true, enumerable: false })
+}
+
+const byOrder = (a: readonly [string, object], b: readonly [string, object]) => ((a[1] as Ordered)[ORDER] ?? 0) - ((b[1] as Ordered)[ORDER] ?? 0)
+
 /**
  * A group's keys in the order they joined, live or not, and how many are live: a key costs one
  * array slot (a Set would cost three times that per token). Keys that left are dropped from the
@@ -76,8 +105,12 @@ interface Group {
 }
 
 export class ExpiringStore<V extends StoredGrant> {
-  readonly #entries = new Map<string, V>()
-  readonly #byClient = new Map<string, Set<string>>()
+  readonly #shards: Array<Map<string, V>> = Array.from({ length: SHARDS }, () => new Map())
+  /** Per shard: the keys of each client in that shard. */
+  readonly #byClient: Array<Map<string, Set<string>>> = Array.from({ length: SHARDS }, () => new Map())
+  #size = 0
+  /** The last insertion's place (`ORDER`). */
+  #order = 0
   readonly #groups = new Map<string, Group>()
   /** The groups with live entries, by client. */
   readonly #groupsByClient = new Map<string, Set<string>>()
@@ -86,8 +119,8 @@ export class ExpiringStore<V extends StoredGrant> {
   readonly #retainMs: number
   readonly #sweepEveryMs: number
   readonly #maxEntries: number
-  /** Where the incremental sweep stands (`null` between passes) and when the next pass may start. */
-  #cursor: IterableIterator<[string, V]> | null = null
+  /** Where the incremental sweep stands (`null` between passes: the shard and its iterator) and when the next pass may start. */
+  #cursor: { shard: number; entries: IterableIterator<[string, V]> } | null = null
   #nextPassAt = 0
   /** After a full store found nothing dead: nothing dies before this, unless something is revoked. */
   #noDeadBefore = 0
@@ -105,25 +138,29 @@ export class ExpiringStore<V extends StoredGrant> {
   }
 
   get size(): number {
-    return this.#entries.size
+    return this.#size
   }
 
   /** Stores `entry` under `key` (a token string is its own key). */
   set(key: string, entry: V, now: number): void {
     this.#sweepStep(now)
-    const previous = this.#entries.get(key)
-    if (previous === undefined && this.#entries.size >= this.#maxEntries) {
+    const shard = shardOf(key)
+    const entries = this.#shards[shard]!
+    const previous = entries.get(key)
+    if (previous === undefined && this.#size >= this.#maxEntries) {
       this.#dropDead(now)
-      if (this.#entries.size >= this.#maxEntries) throw new StoreFullError(this.#maxEntries)
+      if (this.#size >= this.#maxEntries) throw new StoreFullError(this.#maxEntries)
     }
     if (previous !== undefined) {
       if (previous.revokedAt === null) this.#leaveGroup(key, previous)
-      this.#entries.delete(key) // a re-set key moves to the newest end of the insertion order
-      if (previous.clientId !== entry.clientId) this.#unindexClient(key, previous.clientId)
-    }
-    this.#entries.set(key, entry)
-    let keys = this.#byClient.get(entry.clientId)
-    if (!keys) this.#byClient.set(entry.clientId, (keys = new Set()))
+      if (previous.clientId !== entry.clientId) this.#unindexClient(key, shard, previous.clientId)
+    } else this.#size++
+    // A re-set key moves to the newest end of the insertion order.
+    stamp(entry, ++this.#order)
+    entries.set(key, entry)
+    const clients = this.#byClient[shard]!
+    let keys = clients.get(entry.clientId)
+    if (!keys) clients.set(entry.clientId, (keys = new Set()))
     keys.add(key)
     if (entry.revokedAt === null) this.#joinGroup(key, entry)
     else this.#revocations++
@@ -133,7 +170,7 @@ export class ExpiringStore<V extends StoredGrant> {
 
   /** Records that an entry changed in place (first use of a token): the state file keeps it. */
   touch(key: string): void {
-    const entry = this.#entries.get(key)
+    const entry = this.#get(key)
     if (entry) this.listener?.({ op: 'touch', key, entry })
   }
 
@@ -145,9 +182,11 @@ export class ExpiringStore<V extends StoredGrant> {
   #dropDead(now: number): void {
     if (now < this.#noDeadBefore && this.#revocations === this.#revocationsAtFull) return
     let earliest = Number.POSITIVE_INFINITY
-    for (const [key, entry] of this.#entries) {
-      if (entry.revokedAt !== null || (entry.expiresAt !== null && entry.expiresAt <= now)) this.delete(key)
-      else if (entry.expiresAt !== null && entry.expiresAt < earliest) earliest = entry.expiresAt
+    for (const entries of this.#shards) {
+      for (const [key, entry] of entries) {
+        if (entry.revokedAt !== null || (entry.expiresAt !== null && entry.expiresAt <= now)) this.delete(key)
+        else if (entry.expiresAt !== null && entry.expiresAt < earliest) earliest = entry.expiresAt
+      }
     }
     this.#noDeadBefore = earliest
     this.#revocationsAtFull = this.#revocations
@@ -155,7 +194,7 @@ export class ExpiringStore<V extends StoredGrant> {
 
   /** The entry and its state at `now`, in O(1). */
   lookup(key: string, now: number): Lookup<V> {
-    const entry = this.#entries.get(key)
+    const entry = this.#get(key)
     if (!entry) return { state: 'unknown' }
     if (entry.revokedAt !== null) return { state: 'revoked', entry }
     if (entry.expiresAt !== null && entry.expiresAt <= now) return { state: 'expired', entry }
@@ -164,10 +203,13 @@ export class ExpiringStore<V extends StoredGrant> {
 
   /** Removes an entry for good (a consumed authorization code). */
   delete(key: string): boolean {
-    const entry = this.#entries.get(key)
+    const shard = shardOf(key)
+    const entries = this.#shards[shard]!
+    const entry = entries.get(key)
     if (!entry) return false
-    this.#entries.delete(key)
-    this.#unindexClient(key, entry.clientId)
+    entries.delete(key)
+    this.#size--
+    this.#unindexClient(key, shard, entry.clientId)
     if (entry.revokedAt === null) this.#leaveGroup(key, entry)
     this.listener?.({ op: 'delete', key })
     return true
@@ -175,7 +217,7 @@ export class ExpiringStore<V extends StoredGrant> {
 
   /** Marks one entry revoked; `false` when it is unknown or was already revoked. */
   revoke(key: string, now: number): boolean {
-    const entry = this.#entries.get(key)
+    const entry = this.#get(key)
     if (!entry || entry.revokedAt !== null) return false
     this.#leaveGroup(key, entry)
     entry.revokedAt = now
@@ -187,21 +229,29 @@ export class ExpiringStore<V extends StoredGrant> {
   /** Revokes every entry of a client; returns how many were still valid. */
   revokeClient(clientId: string, now: number): number {
     let count = 0
-    for (const key of this.#byClient.get(clientId) ?? []) if (this.revoke(key, now)) count++
+    for (const clients of this.#byClient) for (const key of clients.get(clientId) ?? []) if (this.revoke(key, now)) count++
     return count
   }
 
-  /** Every entry of one client (for revocation of related stores and for tests). */
+  /**
+   * Every entry of one client, oldest first (for revocation of related stores, cal.com's "any code
+   * of the client", the dashboard and tests): O(entries of that client), whatever the store holds.
+   */
   *entriesOf(clientId: string): IterableIterator<[string, V]> {
-    for (const key of this.#byClient.get(clientId) ?? []) {
-      const entry = this.#entries.get(key)
-      if (entry) yield [key, entry]
+    const found: Array<[string, V]> = []
+    for (let shard = 0; shard < SHARDS; shard++) {
+      for (const key of this.#byClient[shard]!.get(clientId) ?? []) found.push([key, this.#shards[shard]!.get(key)!])
     }
+    yield* found.sort(byOrder)
+  }
+
+  #get(key: string): V | undefined {
+    return this.#shards[shardOf(key)]!.get(key)
   }
 
   /** The entry of `key` if it is live (present, not revoked). */
   #liveEntry(key: string): V | undefined {
-    const entry = this.#entries.get(key)
+    const entry = this.#get(key)
     return entry !== undefined && entry.revokedAt === null ? entry : undefined
   }
 
@@ -292,16 +342,18 @@ export class ExpiringStore<V extends StoredGrant> {
     }
   }
 
-  #unindexClient(key: string, clientId: string): void {
-    const keys = this.#byClient.get(clientId)
+  #unindexClient(key: string, shard: number, clientId: string): void {
+    const clients = this.#byClient[shard]!
+    const keys = clients.get(clientId)
     if (!keys) return
     keys.delete(key)
-    if (keys.size === 0) this.#byClient.delete(clientId)
+    if (keys.size === 0) clients.delete(clientId)
   }
 
   clear(): void {
-    this.#entries.clear()
-    this.#byClient.clear()
+    for (const entries of this.#shards) entries.clear()
+    for (const clients of this.#byClient) clients.clear()
+    this.#size = 0
     this.#groups.clear()
     this.#groupsByClient.clear()
     this.#cursor = null
@@ -317,10 +369,12 @@ export class ExpiringStore<V extends StoredGrant> {
   /** Drops every entry that stopped being valid more than `retainSeconds` before `now`, all at once. */
   sweep(now: number): number {
     let removed = 0
-    for (const [key, entry] of this.#entries) {
-      if (this.#sweepable(entry, now)) {
-        this.delete(key)
-        removed++
+    for (const entries of this.#shards) {
+      for (const [key, entry] of entries) {
+        if (this.#sweepable(entry, now)) {
+          this.delete(key)
+          removed++
+        }
       }
     }
     this.#cursor = null
@@ -330,28 +384,38 @@ export class ExpiringStore<V extends StoredGrant> {
 
   /**
    * Looks at the next `SWEEP_STEP` entries of the current pass and drops the sweepable ones. A
-   * Map iterator survives deletions and sees entries added after it started, so a pass ends
-   * once it has caught up with the newest entry.
+   * pass goes through the shards one after the other; a Map iterator survives deletions and sees
+   * entries added after it started, so a shard is done once its iterator has caught up with it.
    */
   #sweepStep(now: number): void {
     if (this.#cursor === null) {
       if (now < this.#nextPassAt) return
-      this.#cursor = this.#entries.entries()
+      this.#cursor = { shard: 0, entries: this.#shards[0]!.entries() }
       this.#nextPassAt = now + this.#sweepEveryMs
     }
     for (let i = 0; i < SWEEP_STEP; i++) {
-      const next = this.#cursor.next()
+      const next = this.#cursor.entries.next()
       if (next.done) {
-        this.#cursor = null
-        return
+        const shard: number = this.#cursor.shard + 1
+        if (shard === SHARDS) {
+          this.#cursor = null
+          return
+        }
+        this.#cursor = { shard, entries: this.#shards[shard]!.entries() }
+        continue
       }
       const [key, entry] = next.value
       if (this.#sweepable(entry, now)) this.delete(key)
     }
   }
 
-  /** Every entry, oldest first, read-only (the dashboard's grants, the state file's snapshot; nothing is swept or changed). */
+  /**
+   * Every entry, oldest first, read-only (the dashboard's grants, the state file's snapshot; nothing
+   * is swept or changed). O(n log n): never on a request's path.
+   */
   *entries(): IterableIterator<readonly [string, Readonly<V>]> {
-    for (const [key, entry] of this.#entries) yield [key, entry]
+    const all: Array<[string, V]> = []
+    for (const entries of this.#shards) for (const pair of entries) all.push(pair)
+    yield* all.sort(byOrder)
   }
 }
