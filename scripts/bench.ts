@@ -13,7 +13,7 @@
  *   conform   the conformance suite, all providers, reference client, wall time from the shell
  *   latency   every endpoint's median latency with 100k live tokens, against the same endpoint empty
  *   memory    heap bytes per live access+refresh pair
- *   sweep     the slowest write while 200k dead entries are swept (incremental), against one
+ *   sweep     the slowest write while 200k dead entries are swept (incremental; median of 3 runs), against one
  *             walk of the whole store
  *
  * Options: --only start,flows,… (default all), --quick (small counts), BENCH_SECONDS and
@@ -297,9 +297,14 @@ async function memoryPart() {
 async function sweepPart() {
   const n = quick ? 50_000 : 200_000
   console.error(`sweep: writes while ${n} dead entries are swept`)
-  const r = (await inProcessRun(['sweep', String(n)])) as { writes: number; slowestWriteMs: number; p99WriteMs: number; slowestGcMs: number; wholeSweepMs: number }
-  row(`slowest write during an incremental sweep of ${n} (ms, GC pauses apart)`, f(r.slowestWriteMs), `one whole-store walk ${f(r.wholeSweepMs, 0)}`, null, '≤ 10 ms', r.slowestWriteMs <= 10)
-  row(`slowest GC pause meanwhile (ms)`, f(r.slowestGcMs), '', null, 'reported', null)
+  // Three runs, the median of their slowest writes: on a shared machine one run's slowest write can
+  // be the OS taking the CPU away for a moment, which is not the store's pause.
+  const runs: Array<{ writes: number; slowestWriteMs: number; p99WriteMs: number; slowestGcMs: number; wholeSweepMs: number }> = []
+  for (let i = 0; i < (quick ? 1 : 3); i++) runs.push((await inProcessRun(['sweep', String(n)])) as (typeof runs)[number])
+  const slowest = median(runs.map((r) => r.slowestWriteMs))
+  const spread = runs.length > 1 ? ` (runs: ${runs.map((r) => f(r.slowestWriteMs)).join(', ')})` : ''
+  row(`slowest write during an incremental sweep of ${n} (ms, GC pauses apart, median of ${runs.length})${spread}`, f(slowest), `one whole-store walk ${f(median(runs.map((r) => r.wholeSweepMs)), 0)}`, null, '≤ 10 ms', slowest <= 10)
+  row(`slowest GC pause meanwhile (ms)`, f(Math.max(...runs.map((r) => r.slowestGcMs))), '', null, 'reported', null)
 }
 
 // ---------------------------------------------------------------------------------------------
