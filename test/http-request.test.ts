@@ -57,65 +57,67 @@ describe('sendRequest', () => {
     await expect(sendRequest(`${origin}/hang`, { timeoutMs: 100 })).rejects.toBeInstanceOf(TimeoutError)
   })
 
-  it('sends a request once more on a new connection when the peer closed the kept-alive one it went out on', async () => {
-    // The keep-alive race: the peer drops an idle connection just as a request is sent on it.
-    const connections = new Set<unknown>()
-    const racy = createServer((req, res) => {
-      if (connections.has(req.socket)) return void req.socket.destroy()
-      connections.add(req.socket)
-      res.end('fresh connection')
+  /**
+   * The keep-alive race, every time: the server drops each connection it has answered on before (the
+   * peer closed it as idle just as the next request went out on it). `/pair` is answered once two such
+   * requests are in, so that a client opens two connections.
+   */
+  async function racyServer() {
+    const answered = new Set<unknown>()
+    let held: Array<() => void> = []
+    const server = createServer((req, res) => {
+      if (answered.has(req.socket)) return void req.socket.destroy()
+      answered.add(req.socket)
+      if (req.url !== '/pair') return void res.end('fresh connection')
+      held.push(() => res.end('pair'))
+      if (held.length === 2) for (const release of held.splice(0)) release()
     })
-    await new Promise<void>((resolve) => racy.listen(0, '127.0.0.1', resolve))
-    const url = `http://127.0.0.1:${(racy.address() as AddressInfo).port}/`
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      /** Connections answered on so far. */
+      connections: () => answered.size,
+      close() {
+        server.closeAllConnections()
+        server.close()
+      },
+    }
+  }
+
+  it('sends a request once more on a new connection when the peer closed the kept-alive one it went out on', async () => {
+    const racy = await racyServer()
     const agents = new HttpAgents()
     try {
-      expect((await sendRequest(url, { agents })).body).toBe('fresh connection')
+      expect((await sendRequest(`${racy.url}/`, { agents })).body).toBe('fresh connection')
       // Sent on the kept-alive connection, dropped there, answered on a new one.
-      expect((await sendRequest(url, { method: 'POST', body: 'x=1', agents })).body).toBe('fresh connection')
-      expect(connections.size).toBe(2)
+      expect((await sendRequest(`${racy.url}/`, { method: 'POST', body: 'x=1', agents })).body).toBe('fresh connection')
+      expect(racy.connections()).toBe(2)
       // The reference client does the same towards the provider (Node's global agent keeps connections alive).
-      expect((await referenceSend(url)).text).toBe('fresh connection')
-      expect((await referenceSend(url, { method: 'POST', body: 'x=1' })).text).toBe('fresh connection')
-      expect(connections.size).toBe(4)
+      expect((await referenceSend(`${racy.url}/`)).text).toBe('fresh connection')
+      expect((await referenceSend(`${racy.url}/`, { method: 'POST', body: 'x=1' })).text).toBe('fresh connection')
+      expect(racy.connections()).toBe(4)
     } finally {
       agents.destroy()
-      racy.closeAllConnections()
       racy.close()
     }
   })
 
   it('sends that request again on a connection of its own, not on another idle one that may be closing too', async () => {
-    // A busy machine loses the race on every idle connection at once: here the server drops each
-    // connection it has answered on before, and the agent holds two idle ones.
-    const answered = new Set<unknown>()
-    let hold: Array<() => void> = []
-    const racy = createServer((req, res) => {
-      if (answered.has(req.socket)) return void req.socket.destroy()
-      answered.add(req.socket)
-      // The first two requests are answered together, so that they open two connections.
-      if (req.url === '/pair') {
-        hold.push(() => res.end('pair'))
-        if (hold.length === 2) for (const release of hold) release()
-        return
-      }
-      res.end('fresh connection')
-    })
-    await new Promise<void>((resolve) => racy.listen(0, '127.0.0.1', resolve))
-    const url = `http://127.0.0.1:${(racy.address() as AddressInfo).port}`
+    // A busy machine loses the race on every idle connection at once: here the agent holds two idle
+    // connections, and the server drops both.
+    const racy = await racyServer()
     const agents = new HttpAgents()
     try {
-      await Promise.all([sendRequest(`${url}/pair`, { agents }), sendRequest(`${url}/pair`, { agents })])
-      expect(answered.size).toBe(2)
-      expect((await sendRequest(`${url}/`, { method: 'POST', body: 'x=1', agents })).body).toBe('fresh connection')
-      expect(answered.size).toBe(3)
+      await Promise.all([sendRequest(`${racy.url}/pair`, { agents }), sendRequest(`${racy.url}/pair`, { agents })])
+      expect(racy.connections()).toBe(2)
+      expect((await sendRequest(`${racy.url}/`, { method: 'POST', body: 'x=1', agents })).body).toBe('fresh connection')
+      expect(racy.connections()).toBe(3)
       // The reference client: Node's global agent, two idle connections.
-      hold = []
-      await Promise.all([referenceSend(`${url}/pair`), referenceSend(`${url}/pair`)])
-      expect((await referenceSend(`${url}/`, { method: 'POST', body: 'x=1' })).text).toBe('fresh connection')
-      expect(answered.size).toBe(6)
+      await Promise.all([referenceSend(`${racy.url}/pair`), referenceSend(`${racy.url}/pair`)])
+      expect((await referenceSend(`${racy.url}/`, { method: 'POST', body: 'x=1' })).text).toBe('fresh connection')
+      expect(racy.connections()).toBe(6)
     } finally {
       agents.destroy()
-      racy.closeAllConnections()
       racy.close()
     }
   })
