@@ -80,7 +80,9 @@ function shardOf(key: string): number {
 
 /**
  * An entry's place in the store's insertion order: a non-enumerable property the store sets on it,
- * so that JSON (the state file), spreads and deep equality do not see it.
+ * so that JSON (the state file), spreads and deep equality do not see it. An entry object belongs to
+ * one store (every caller builds its own: `issueTokens`, `issueAuthorizationCode`, the state file's
+ * restore); stored in two, the later `set` would decide its place in both.
  */
 const ORDER = Symbol('oauth-fakes store order')
 type Ordered = { [ORDER]?: number }
