@@ -40,6 +40,9 @@ describe('the expiring store', () => {
     store.revoke('b', 5)
     expect(store.lookup('b', 6).state).toBe('revoked')
     expect(store.lookup('zzz', 0).state).toBe('unknown')
+    // Not a string (a repeated parameter's array, should one slip past a schema): unknown, not a crash.
+    expect(store.lookup(['a', 'b'] as unknown as string, 0).state).toBe('unknown')
+    expect(store.delete(['a'] as unknown as string)).toBe(false)
   })
 
   it('revokes every entry of one client and only those', () => {

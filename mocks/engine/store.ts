@@ -73,6 +73,9 @@ const SHARDS = 16
 
 /** The shard of a key: its last few characters mixed (keys are random tokens, so this spreads them evenly). */
 function shardOf(key: string): number {
+  // A key is a string by type; should a repeated parameter's array ever get this far, it is found in
+  // no shard, as a one-map store found it nowhere — an "unknown" token, not a crash.
+  if (typeof key !== 'string') return 0
   let h = key.length
   for (let i = Math.max(0, key.length - 4); i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) | 0
   return h & (SHARDS - 1)
