@@ -91,6 +91,41 @@ describe('the expiring store', () => {
     expect(store.lookup('t99999', now).state).toBe('unknown')
   })
 
+  it('starts no sweep pass while nothing can be swept yet: writes to a store of live entries look at none of them', () => {
+    const store = new ExpiringStore<StoredGrant>({ retainSeconds: 10, sweepEverySeconds: 1 })
+    // Entries that count the sweep's looks: it reads `revokedAt` before anything else.
+    let looks = 0
+    const watched = (expiresAt: number | null): StoredGrant => {
+      const e = entry('c', expiresAt)
+      let revokedAt: number | null = null
+      return Object.defineProperty(e, 'revokedAt', {
+        get: () => (looks++, revokedAt),
+        set: (v: number | null) => void (revokedAt = v),
+        enumerable: true,
+      })
+    }
+    for (let i = 0; i < 1_000; i++) store.set(`live${i}`, watched(i < 500 ? 60_000 : null), 0)
+    // Passes would be due every second; the earliest any entry can go is 60 s + 10 s of retention.
+    looks = 0
+    for (let now = 1_000; now < 60_000; now += 100) store.set(`w${now}`, entry('c', null), now)
+    expect(looks).toBe(0)
+    // A revocation brings the bound forward: 10 s after it, that entry is swept.
+    store.revoke('live999', 20_000)
+    for (let now = 30_000; store.lookup('live999', now).state !== 'unknown'; now++) {
+      store.set(`r${now}`, entry('c', null), now)
+      expect(now).toBeLessThan(30_000 + 1_000)
+    }
+    expect(store.lookup('live0', 30_000).state).toBe('valid')
+    // Once the first expiries are past their retention, passes run again and sweep them.
+    const expired = Array.from({ length: 500 }, (_, i) => `live${i}`)
+    let now = 70_000
+    while (expired.some((key) => store.lookup(key, now).state !== 'unknown')) {
+      store.set(`x${now}`, entry('c', null), now++)
+      expect(now).toBeLessThan(70_000 + 2 * 1_000)
+    }
+    expect(store.lookup('live500', now).state).toBe('valid')
+  })
+
   it('keeps one insertion order over its shards: entries() and entriesOf() oldest first, a re-set key moved to the newest end', () => {
     const store = new ExpiringStore<StoredGrant>()
     const keys = Array.from({ length: 200 }, (_, i) => `key-${(i * 7919) % 1000}`)

@@ -12,7 +12,8 @@
  * Expired and revoked entries are kept for `retainSeconds` after they stopped being valid, so a
  * resource server can still tell "expired" from "revoked" from "never issued" (BookingSync's
  * `WWW-Authenticate` descriptions depend on it), then swept: memory stays bounded by the live
- * grants plus that window.
+ * grants plus that window. Sweeping is incremental (a few entries per write), and a pass starts
+ * only once an entry can be swept: the store keeps the earliest time one can (`#sweepDue`).
  */
 export interface StoredGrant {
   /** The client the entry was issued to (revocation by client is O(entries of that client)). */
@@ -127,6 +128,14 @@ export class ExpiringStore<V extends StoredGrant> {
   /** Where the incremental sweep stands (`null` between passes: the shard and its iterator) and when the next pass may start. */
   #cursor: { shard: number; entries: IterableIterator<[string, V]> } | null = null
   #nextPassAt = 0
+  /**
+   * No entry can be sweepable before this (a lower bound: the earliest `deadSince + retain` of the
+   * entries, kept by `set` and `revoke` and narrowed by each whole pass). Until then no pass starts:
+   * a store whose entries are all live, or dead for less than the retention, costs its writes nothing.
+   */
+  #sweepDue = Number.POSITIVE_INFINITY
+  /** During a pass: the same bound for what the pass keeps and what is written meanwhile (becomes `#sweepDue` at its end). */
+  #sweepDueNext = Number.POSITIVE_INFINITY
   /** After a full store found nothing dead: nothing dies before this, unless something is revoked. */
   #noDeadBefore = 0
   #revocations = 0
@@ -170,6 +179,7 @@ export class ExpiringStore<V extends StoredGrant> {
     if (entry.revokedAt === null) this.#joinGroup(key, entry)
     else this.#revocations++
     if (entry.expiresAt !== null && entry.expiresAt < this.#noDeadBefore) this.#noDeadBefore = entry.expiresAt
+    this.#mayBeSweptAt(this.#sweepableAt(entry))
     this.listener?.({ op: 'set', key, entry })
   }
 
@@ -227,6 +237,7 @@ export class ExpiringStore<V extends StoredGrant> {
     this.#leaveGroup(key, entry)
     entry.revokedAt = now
     this.#revocations++
+    this.#mayBeSweptAt(now + this.#retainMs)
     this.listener?.({ op: 'revoke', key, at: now })
     return true
   }
@@ -364,26 +375,36 @@ export class ExpiringStore<V extends StoredGrant> {
     this.#cursor = null
     this.#nextPassAt = 0
     this.#noDeadBefore = 0
+    this.#sweepDue = this.#sweepDueNext = Number.POSITIVE_INFINITY
   }
 
-  #sweepable(entry: V, now: number): boolean {
+  /** When an entry may be swept: `retainSeconds` after it stopped being valid (never while it has no expiry and is not revoked). */
+  #sweepableAt(entry: V): number {
     const deadSince = entry.revokedAt ?? entry.expiresAt
-    return deadSince !== null && deadSince + this.#retainMs <= now
+    return deadSince === null ? Number.POSITIVE_INFINITY : deadSince + this.#retainMs
+  }
+
+  #mayBeSweptAt(at: number): void {
+    if (at < this.#sweepDue) this.#sweepDue = at
+    if (at < this.#sweepDueNext) this.#sweepDueNext = at
   }
 
   /** Drops every entry that stopped being valid more than `retainSeconds` before `now`, all at once. */
   sweep(now: number): number {
     let removed = 0
+    let due = Number.POSITIVE_INFINITY
     for (const entries of this.#shards) {
       for (const [key, entry] of entries) {
-        if (this.#sweepable(entry, now)) {
+        const at = this.#sweepableAt(entry)
+        if (at <= now) {
           this.delete(key)
           removed++
-        }
+        } else if (at < due) due = at
       }
     }
     this.#cursor = null
     this.#nextPassAt = now + this.#sweepEveryMs
+    this.#sweepDue = this.#sweepDueNext = due
     return removed
   }
 
@@ -394,23 +415,28 @@ export class ExpiringStore<V extends StoredGrant> {
    */
   #sweepStep(now: number): void {
     if (this.#cursor === null) {
-      if (now < this.#nextPassAt) return
+      if (now < this.#nextPassAt || now < this.#sweepDue) return
       this.#cursor = { shard: 0, entries: this.#shards[0]!.entries() }
       this.#nextPassAt = now + this.#sweepEveryMs
+      this.#sweepDueNext = Number.POSITIVE_INFINITY
     }
     for (let i = 0; i < SWEEP_STEP; i++) {
       const next = this.#cursor.entries.next()
       if (next.done) {
         const shard: number = this.#cursor.shard + 1
         if (shard === SHARDS) {
+          // Every entry was seen by the pass or written during it: the bound is exact again.
           this.#cursor = null
+          this.#sweepDue = this.#sweepDueNext
           return
         }
         this.#cursor = { shard, entries: this.#shards[shard]!.entries() }
         continue
       }
       const [key, entry] = next.value
-      if (this.#sweepable(entry, now)) this.delete(key)
+      const at = this.#sweepableAt(entry)
+      if (at <= now) this.delete(key)
+      else if (at < this.#sweepDueNext) this.#sweepDueNext = at
     }
   }
 
