@@ -18,7 +18,8 @@
  *
  * Options: --only start,flows,… (default all), --quick (small counts), BENCH_SECONDS and
  * BENCH_CONNECTIONS for the http part. The built CLI is rebuilt first (`npm run build`).
- * In-process parts run in a child bundled by esbuild (compiled as a build compiles, without tsx).
+ * The in-process parts and the http part's servers run in children bundled by esbuild (compiled as a
+ * build compiles, without tsx).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
@@ -87,27 +88,38 @@ function stop(child: ChildProcess): Promise<void> {
   })
 }
 
-let inProcess: string | undefined
-/** Runs the in-process bench child (bundled once) and parses its JSON line. */
-async function inProcessRun(args: string[], nodeArgs: string[] = []): Promise<unknown> {
-  if (!inProcess) {
+const bundles = new Map<string, Promise<string>>()
+/**
+ * `scripts/<name>.ts` bundled by esbuild into one file, once per run: compiled as a build compiles
+ * (no tsx in the measured process: its loader renames every function it creates, closures too).
+ */
+function bundled(name: string): Promise<string> {
+  let out = bundles.get(name)
+  if (!out) {
     // Beside node_modules, so that the bundle finds the packages it leaves external.
     mkdirSync(join(ROOT, 'node_modules/.cache'), { recursive: true })
     const dir = mkdtempSync(join(ROOT, 'node_modules/.cache/oauth-fakes-bench-'))
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
-    inProcess = join(dir, 'bench-inprocess.mjs')
-    await build({
-      entryPoints: [join(ROOT, 'scripts/bench-inprocess.ts')],
+    const outfile = join(dir, `${name}.mjs`)
+    out = build({
+      entryPoints: [join(ROOT, `scripts/${name}.ts`)],
       bundle: true,
       platform: 'node',
       format: 'esm',
       target: 'node20',
-      outfile: inProcess,
+      outfile,
       // Package code stays where it is installed, as it would be for a user.
       packages: 'external',
       logLevel: 'error',
-    })
+    }).then(() => outfile)
+    bundles.set(name, out)
   }
+  return out
+}
+
+/** Runs the in-process bench child (bundled once) and parses its JSON line. */
+async function inProcessRun(args: string[], nodeArgs: string[] = []): Promise<unknown> {
+  const inProcess = await bundled('bench-inprocess')
   const out = execFileSync(process.execPath, [...nodeArgs, inProcess, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] })
   return JSON.parse(out.trim().split('\n').at(-1)!)
 }
@@ -198,7 +210,7 @@ interface Grants {
 }
 
 async function benchServer(kind: 'fakes' | 'bare', grants: number, provider = ''): Promise<{ child: ChildProcess; info: Grants }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/bench-server.ts'), kind, String(grants), provider], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [await bundled('bench-server'), kind, String(grants), provider], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve)
     child.once('exit', (code) => reject(new Error(`bench server (${kind}) exited with ${code}`)))
