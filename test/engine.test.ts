@@ -160,6 +160,32 @@ describe('the expiring store', () => {
     expect(store.groupsOf('c')).toEqual(['c|u2'])
     expect([...store.liveOf('c|u2')].map(([k]) => k)).toEqual(['x'])
   })
+
+  it('counts a group’s live tags the same while they are one tag and once a second appears', () => {
+    const grant = (tag: string): StoredGrant & { tag: string } => ({ clientId: 'c', expiresAt: null, revokedAt: null, tag })
+    const store = new ExpiringStore<ReturnType<typeof grant>>({ groupOf: () => 'c|u', tagOf: (e) => e.tag })
+    const live = (tag: string) => store.hasLiveTagged('c|u', tag)
+    store.set('r1', grant('read'), 0)
+    store.set('r2', grant('read'), 0)
+    expect([live('read'), live('write')]).toEqual([true, false])
+    store.revoke('r1', 1)
+    expect(live('read')).toBe(true) // r2 still has it
+    store.set('w1', grant('write'), 2) // a second tag: one `read`, one `write` live
+    expect([live('read'), live('write')]).toEqual([true, true])
+    store.delete('r2')
+    expect([live('read'), live('write')]).toEqual([false, true])
+    store.set('r3', grant('read'), 3)
+    store.revoke('w1', 4)
+    expect([live('read'), live('write')]).toEqual([true, false])
+    store.revoke('r3', 5) // nothing live: the group is gone, and a new one starts with one tag
+    expect(live('read')).toBe(false)
+    store.set('w2', grant('write'), 6)
+    expect([live('read'), live('write')]).toEqual([false, true])
+    // A store without `tagOf` has no tags.
+    const untagged = new ExpiringStore<StoredGrant>({ groupOf: () => 'g' })
+    untagged.set('k', { clientId: 'c', expiresAt: null, revokedAt: null }, 0)
+    expect(untagged.hasLiveTagged('g', 'read')).toBe(false)
+  })
 })
 
 describe('parameters', () => {

@@ -106,7 +106,13 @@ interface Group {
   clientId: string
   keys: string[]
   live: number
-  /** Live entries per tag. */
+  /**
+   * Live entries per tag, kept small: while every live entry of the group has one tag (a subject's
+   * tokens mostly share their scopes), that tag is `tag` and `live` counts it, and `tags` is `null`;
+   * the first live entry with another tag makes `tags` a Map of counts for good. A Map per group
+   * would cost ~500 bytes per subject (`npm run bench`, memory).
+   */
+  tag: string | null
   tags: Map<string, number> | null
 }
 
@@ -305,25 +311,33 @@ export class ExpiringStore<V extends StoredGrant> {
 
   /** Whether a group has a live entry with this tag (`tagOf`), in O(1). */
   hasLiveTagged(group: string, tag: string): boolean {
-    return (this.#groups.get(group)?.tags?.get(tag) ?? 0) > 0
+    const g = this.#groups.get(group)
+    if (!g || this.#tagOf === null) return false
+    return g.tags !== null ? (g.tags.get(tag) ?? 0) > 0 : g.live > 0 && g.tag === tag
   }
 
   #joinGroup(key: string, entry: V): void {
     const name = this.#groupOf?.(entry) ?? null
     if (name === null) return
-    let g = this.#groups.get(name)
+    const tag = this.#tagOf?.(entry) ?? null
+    const g = this.#groups.get(name)
     if (!g) {
-      this.#groups.set(name, (g = { clientId: entry.clientId, keys: [], live: 0, tags: this.#tagOf ? new Map() : null }))
+      // `[key]`: an array of one slot (a subject's group often holds one pair); `push` grows it.
+      this.#groups.set(name, { clientId: entry.clientId, keys: [key], live: 1, tag, tags: null })
       let names = this.#groupsByClient.get(entry.clientId)
       if (!names) this.#groupsByClient.set(entry.clientId, (names = new Set()))
       names.add(name)
+      return
     }
     g.keys.push(key)
     g.live++
-    if (g.tags) {
-      const tag = this.#tagOf!(entry)
-      g.tags.set(tag, (g.tags.get(tag) ?? 0) + 1)
+    if (tag === null) return
+    if (g.tags === null && tag !== g.tag) {
+      // A second tag among the live entries: counts per tag from now on (the others all had `g.tag`).
+      g.tags = new Map(g.tag === null ? [] : [[g.tag, g.live - 1]])
+      g.tag = null
     }
+    if (g.tags !== null) g.tags.set(tag, (g.tags.get(tag) ?? 0) + 1)
   }
 
   /** Takes a live entry out of its group: it is about to be revoked or removed (still live until then). */
@@ -333,7 +347,7 @@ export class ExpiringStore<V extends StoredGrant> {
     const g = this.#groups.get(name)
     if (!g) return
     g.live--
-    if (g.tags) {
+    if (g.tags !== null) {
       const tag = this.#tagOf!(entry)
       const n = (g.tags.get(tag) ?? 1) - 1
       if (n > 0) g.tags.set(tag, n)
