@@ -50,9 +50,21 @@ export function redirectUriAllowed(mode: RedirectUriMatch, given: string, regist
   })
 }
 
-/** The key of a client's grants to one subject (a user, a team or an account). */
+/** The last key made, and what it was made of: the stores and `latestGrants` of one issue ask in a row. */
+let lastGrantKey: ({ clientId: string; key: string } & GrantSubject) | null = null
+
+/**
+ * The key of a client's grants to one subject (a user, a team or an account). Issuing a pair asks
+ * for it three times in a row (two token stores' groups and `latestGrants`), which keep it for as
+ * long as the subject has tokens: the same string each time, one copy per subject, not three.
+ */
 export function latestGrantKey(clientId: string, subject: GrantSubject): string {
-  return `${clientId}|${subject.userId}|${subject.teamId}|${subject.accountId}`
+  const last = lastGrantKey
+  if (last !== null && last.clientId === clientId && last.userId === subject.userId && last.teamId === subject.teamId && last.accountId === subject.accountId) return last.key
+  // `join` writes one flat string; a template literal would keep a tree of its parts.
+  const key = [clientId, String(subject.userId), String(subject.teamId), String(subject.accountId)].join('|')
+  lastGrantKey = { clientId, userId: subject.userId, teamId: subject.teamId, accountId: subject.accountId, key }
+  return key
 }
 
 /** The token stores' group of a token (./store.ts `groupOf`): its client and subject, `null` without a subject. */

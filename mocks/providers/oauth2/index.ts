@@ -10,7 +10,7 @@
 import { z } from 'zod'
 import { type AuthorizeFailure, type AuthorizeProfile, handleAuthorizationRequest } from '../../engine/authorize.ts'
 import type { Client } from '../../engine/clients.ts'
-import { randomAlphanumeric, randomBase64url, randomHex } from '../../engine/crypto.ts'
+import { asciiFlat, randomAlphanumeric, randomBase64url, randomHex } from '../../engine/crypto.ts'
 import { ProviderError, reasonPhrase } from '../../engine/errors.ts'
 import { revokeGrant } from '../../engine/grants.ts'
 import { NO_STORE, basicCredentials, json, textResponse, withParams } from '../../engine/http.ts'
@@ -36,7 +36,8 @@ const FORM = ['form'] as const
 export function randomToken(spec: TokenFormatSpec): string {
   const n = spec.length
   const random = spec.format === 'hex' ? randomHex(Math.ceil(n / 2)).slice(0, n) : spec.format === 'base64url' ? randomBase64url(Math.ceil((n * 3) / 4)).slice(0, n) : randomAlphanumeric(n)
-  return `${spec.prefix}${random}`
+  // Flat: the prefix's concatenation or the random part's `slice` would cost every stored token ~30–60 bytes.
+  return asciiFlat(`${spec.prefix}${random}`)
 }
 
 /** Bits of randomness in a format's random part (RFC 6749 §10.10). */
