@@ -296,6 +296,17 @@ describe('the request log', () => {
     expect(log.list()).toEqual([])
   })
 
+  it('shows every header of the request and of the answer by name, as the Headers held them', () => {
+    const log = new RequestLog()
+    const requestHeaders = new Headers([['Accept', 'a/b'], ['X-Twice', '1'], ['x-twice', '2'], ['Authorization', 'Bearer t']])
+    const responseHeaders = new Headers([['content-type', 'application/json'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2'], ['cache-control', 'no-store']])
+    log.record(exchange(1, { requestHeaders, responseHeaders }))
+    const [entry] = log.list()
+    expect(entry!.headers).toEqual({ accept: 'a/b', authorization: 'Bearer t', 'x-twice': '1, 2' })
+    // One value per name in the log's shape: of two cookies, the last.
+    expect(entry!.response.headers).toEqual({ 'cache-control': 'no-store', 'content-type': 'application/json', 'set-cookie': 'b=2' })
+  })
+
   it('pages with after and limit', () => {
     const log = new RequestLog()
     for (let i = 0; i < 10; i++) log.record(exchange(i))
