@@ -4,7 +4,10 @@
  * as soon as its scenario ends.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { CookieJar, type RequestSite } from '../cookies.ts'
 import { HttpAgents, sendRequest, setCookies } from '../http-request.ts'
 import { type ClientAnswer, type ClientConfig, type ClientDriver, ClientNoAnswerError, ClientStartError, configToEnv } from './driver.ts'
@@ -38,12 +41,86 @@ function bindable(port: number): Promise<boolean> {
   })
 }
 
-/** A free TCP port on 127.0.0.1 for a client (checked by binding it; the client binds it next). */
-export async function freePort(): Promise<number> {
+/**
+ * Ports claimed by suites running on this machine: one file per port, holding the claiming
+ * process's id. Two suites at once (two test runs, vitest's workers, CI jobs sharing a runner) would
+ * otherwise pick the same free port now and then: the second client fails to bind it, and that
+ * suite talks to the first one's client without knowing. Per user: another user's files are not ours to judge.
+ */
+const LOCK_DIR = join(tmpdir(), `oauth-fakes-ports-${process.getuid?.() ?? 'user'}`)
+/** The lock files this process made, removed when it exits. */
+const claimed = new Set<string>()
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists, but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Claims `port` for this process across the machine: false when a live process holds it. A claim
+ * left by a process that died is taken over; where no lock can be made at all (a read-only temporary
+ * directory), the port is used as before, checked by binding it only.
+ */
+export function claimPort(port: number, dir = LOCK_DIR): boolean {
+  const file = join(dir, String(port))
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      mkdirSync(dir, { recursive: true })
+      const fd = openSync(file, 'wx')
+      try {
+        writeSync(fd, String(process.pid))
+      } finally {
+        closeSync(fd)
+      }
+      if (claimed.size === 0) process.once('exit', releaseClaims)
+      claimed.add(file)
+      return true
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return true
+      let owner = 0
+      try {
+        owner = Number(readFileSync(file, 'utf8'))
+      } catch {
+        continue // removed meanwhile: try again
+      }
+      // A file being written (empty for an instant) or held by a live process: not ours.
+      if (!Number.isInteger(owner) || owner <= 0 || processAlive(owner)) return false
+      try {
+        unlinkSync(file)
+      } catch {
+        // Someone else took the stale claim over first; the next attempt finds out whose it is.
+      }
+    }
+  }
+  return false
+}
+
+function releaseClaims(): void {
+  for (const file of claimed) {
+    try {
+      unlinkSync(file)
+    } catch {
+      // Gone already.
+    }
+  }
+  claimed.clear()
+}
+
+/**
+ * A free TCP port on 127.0.0.1 for a client: never one this process handed out before, nor one
+ * another suite on this machine has claimed (`claimPort`), and bindable now (the client binds it next).
+ */
+export async function freePort(range: { from: number; to: number } = PORT_RANGE, lockDir = LOCK_DIR): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from))
+    const port = range.from + Math.floor(Math.random() * (range.to - range.from))
     if (RESERVED_PORTS.has(port) || handedOut.has(port)) continue
     handedOut.add(port)
+    if (!claimPort(port, lockDir)) continue
     if (await bindable(port)) return port
   }
   throw new Error('no free port found for the client')
