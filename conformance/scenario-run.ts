@@ -83,8 +83,13 @@ export class HttpUserAgent implements UserAgent {
     try {
       return new URL(await this.browser.authorize(authorizeUrl.href, decision))
     } catch (error) {
-      if (!(error instanceof BrowserError)) throw error
-      throw providerRefused(authorizeUrl, error)
+      if (error instanceof BrowserError) throw providerRefused(authorizeUrl, error)
+      // Off the fakes (a client sending the user somewhere else): what answered, or did not, is the
+      // client's doing, not a failure of the suite. On the fakes, an error stays an error.
+      if (authorizeUrl.origin !== new URL(this.config.authorizeUrl).origin) {
+        throw new PreconditionFailed(`GET /login redirected to ${authorizeUrl.href}, not to the provider's authorize URL (${this.config.authorizeUrl}), and it did not answer: ${(error as Error).message}`)
+      }
+      throw error
     }
   }
 

@@ -7,7 +7,11 @@
 import { type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Browser } from '../conformance/browser.ts'
+import type { ClientConfig, ClientDriver } from '../conformance/drivers/driver.ts'
 import { HttpAgents, TimeoutError, httpTransport, sendRequest, setCookies } from '../conformance/http-request.ts'
+import type { ConformanceProfile } from '../conformance/profiles.ts'
+import { HttpUserAgent, PreconditionFailed } from '../conformance/scenario-run.ts'
 // @ts-expect-error: plain JavaScript without declarations (the reference client has no dependencies, not even on types)
 import { send as referenceSend } from '../fixtures/clients/reference.mjs'
 
@@ -148,6 +152,44 @@ describe('httpTransport (the HTTP-mode browser reaching the fakes)', () => {
       expect(empty.body).toBeNull()
     } finally {
       close()
+    }
+  })
+})
+
+describe('the HTTP-mode browser sent off the fakes by a client', () => {
+  const config = (authorizeUrl: string) => ({ provider: 'zapier', baseUrl: origin, authorizeUrl, tokenUrl: '', refreshUrl: '', resourceUrl: '', clientId: 'c', clientSecret: 's', redirectUri: '', scope: '' }) as ClientConfig
+  const loginTo = (location: string): ClientDriver => ({
+    login: async () => ({ status: 302, location, body: '' }),
+    callback: async () => ({ status: 200, location: null, body: '' }),
+    oob: async () => ({ status: 200, location: null, body: '' }),
+    resource: async () => ({ status: 200, location: null, body: '' }),
+    close: async () => {},
+  })
+  /** A port nothing listens on (bound, then closed). */
+  const closedPort = async () => {
+    const s = createServer()
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
+    const port = (s.address() as AddressInfo).port
+    await new Promise((resolve) => s.close(resolve))
+    return port
+  }
+
+  it('is a precondition the scenario reports, not an error of the run, when the page there does not answer', async () => {
+    const transport = httpTransport(5_000)
+    try {
+      const elsewhere = `http://127.0.0.1:${await closedPort()}/oauth/authorize?client_id=c`
+      const agent = new HttpUserAgent(new Browser(transport.transport), loginTo(elsewhere), config(`${origin}/oauth/authorize`), {} as ConformanceProfile)
+      const failed = await agent.authorize('allow').catch((e: unknown) => e)
+      expect(failed).toBeInstanceOf(PreconditionFailed)
+      expect((failed as Error).message).toContain(`GET /login redirected to ${elsewhere}, not to the provider's authorize URL`)
+      // On the fakes' own origin, a request that gets no answer is the suite's problem: it is thrown as is.
+      const fakes = `http://127.0.0.1:${await closedPort()}`
+      const onFakes = new HttpUserAgent(new Browser(transport.transport), loginTo(`${fakes}/oauth/authorize?client_id=c`), config(`${fakes}/oauth/authorize`), {} as ConformanceProfile)
+      const refused = await onFakes.authorize('allow').catch((e: unknown) => e)
+      expect(refused).not.toBeInstanceOf(PreconditionFailed)
+      expect((refused as Error).message).toMatch(/ECONNREFUSED/)
+    } finally {
+      transport.close()
     }
   })
 })
