@@ -5,17 +5,26 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { claimPort, freePort } from '../conformance/drivers/process-client.ts'
+import { ProcessClient, claimPort, freePort } from '../conformance/drivers/process-client.ts'
 
 let dir: string
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'oauth-fakes-port-test-'))
 })
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+function bindable(port: number): Promise<boolean> {
+  const server = createServer()
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
 
 /** The id of a process that has exited (its claims are stale). */
 function deadPid(): number {
@@ -26,7 +35,10 @@ function deadPid(): number {
 describe('client ports', () => {
   it('skips a port another live suite has claimed, and takes over a claim whose process died', async () => {
     // Two ports in the range: the first claimed by a live process (this test's parent), the second by a dead one.
-    const base = 20_000 + Math.floor(Math.random() * 5_000) * 2
+    // Not one another suite's client listens on now (freePort checks by binding as well).
+    let base = 0
+    do base = 20_000 + Math.floor(Math.random() * 5_000) * 2
+    while (!(await bindable(base + 1)))
     writeFileSync(join(dir, String(base)), String(process.ppid))
     writeFileSync(join(dir, String(base + 1)), String(deadPid()))
     const port = await freePort({ from: base, to: base + 2 }, dir)
@@ -61,5 +73,16 @@ describe('client ports', () => {
     expect(await firstLine(quitter)).toBe('true')
     await exited(quitter)
     expect(existsSync(join(dir, String(port)))).toBe(false)
+  })
+
+  it('gives the port back when its client has exited, for other suites (never to this one again)', async () => {
+    const port = await freePort(undefined, dir)
+    const claim = join(dir, String(port))
+    expect(readFileSync(claim, 'utf8')).toBe(String(process.pid))
+    const config = { provider: 'zapier', baseUrl: '', authorizeUrl: '', tokenUrl: '', refreshUrl: '', resourceUrl: '', clientId: 'c', clientSecret: 's', redirectUri: '', scope: '' } as const
+    const client = await ProcessClient.start({ command: `"${process.execPath}" -e "require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), '127.0.0.1')"`, config, port })
+    expect(existsSync(claim)).toBe(true) // held while the client runs
+    await client.close()
+    expect(existsSync(claim)).toBe(false)
   })
 })

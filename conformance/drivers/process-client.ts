@@ -48,8 +48,9 @@ function bindable(port: number): Promise<boolean> {
  * suite talks to the first one's client without knowing. Per user: another user's files are not ours to judge.
  */
 const LOCK_DIR = join(tmpdir(), `oauth-fakes-ports-${process.getuid?.() ?? 'user'}`)
-/** The lock files this process made, removed when it exits. */
-const claimed = new Set<string>()
+/** The lock files this process made, by port: removed when its client has exited, or when this process exits. */
+const claimed = new Map<number, string>()
+let releaseAtExit = false
 
 function processAlive(pid: number): boolean {
   try {
@@ -77,8 +78,9 @@ export function claimPort(port: number, dir = LOCK_DIR): boolean {
       } finally {
         closeSync(fd)
       }
-      if (claimed.size === 0) process.once('exit', releaseClaims)
-      claimed.add(file)
+      if (!releaseAtExit) process.once('exit', releaseClaims)
+      releaseAtExit = true
+      claimed.set(port, file)
       return true
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return true
@@ -100,8 +102,20 @@ export function claimPort(port: number, dir = LOCK_DIR): boolean {
   return false
 }
 
+/** Gives up this process's claim on `port` (its client has exited; this process never hands it out again). */
+export function releasePort(port: number): void {
+  const file = claimed.get(port)
+  if (file === undefined) return
+  claimed.delete(port)
+  try {
+    unlinkSync(file)
+  } catch {
+    // Gone already.
+  }
+}
+
 function releaseClaims(): void {
-  for (const file of claimed) {
+  for (const file of claimed.values()) {
     try {
       unlinkSync(file)
     } catch {
@@ -150,6 +164,7 @@ export interface ProcessClientOptions {
 export class ProcessClient implements ClientDriver {
   readonly #child: ChildProcess
   readonly #origin: string
+  readonly #port: number
   readonly #requestTimeoutMs: number
   /** The user's browser keeps the client's cookies (one jar per scenario: a client process per scenario). */
   readonly #cookies = new CookieJar()
@@ -161,6 +176,7 @@ export class ProcessClient implements ClientDriver {
   private constructor(child: ChildProcess, port: number, requestTimeoutMs: number) {
     this.#child = child
     this.#origin = `http://127.0.0.1:${port}`
+    this.#port = port
     this.#requestTimeoutMs = requestTimeoutMs
     child.stderr?.setEncoding('utf8')
     child.stderr?.on('data', (chunk: string) => {
@@ -260,6 +276,12 @@ export class ProcessClient implements ClientDriver {
 
   async close(): Promise<void> {
     this.#agents.destroy()
+    await this.#stop()
+    // Nothing of this client listens any more: another suite on the machine may have the port.
+    releasePort(this.#port)
+  }
+
+  async #stop(): Promise<void> {
     if (this.#exited || this.#child.pid === undefined) return
     const exited = new Promise<void>((resolve) => this.#child.once('exit', () => resolve()))
     try {
