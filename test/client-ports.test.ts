@@ -4,27 +4,18 @@
  * the other's client without knowing.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ProcessClient, claimPort, freePort } from '../conformance/drivers/process-client.ts'
+import { ProcessClient, bindable, claimPort, clearStaleClaim, freePort } from '../conformance/drivers/process-client.ts'
 
 let dir: string
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'oauth-fakes-port-test-'))
 })
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
-
-function bindable(port: number): Promise<boolean> {
-  const server = createServer()
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false))
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-  })
-}
 
 /** The id of a process that has exited (its claims are stale). */
 function deadPid(): number {
@@ -84,5 +75,19 @@ describe('client ports', () => {
     expect(existsSync(claim)).toBe(true) // held while the client runs
     await client.close()
     expect(existsSync(claim)).toBe(false)
+  })
+
+  it('clears a dead process\'s claim without removing a claim made after it (two suites clearing it at once)', () => {
+    const file = join(dir, '21000')
+    const dead = deadPid()
+    // The other suite cleared the stale claim and claimed the port afresh before this one got to it.
+    writeFileSync(file, String(process.ppid))
+    clearStaleClaim(file, dead)
+    expect(readFileSync(file, 'utf8')).toBe(String(process.ppid))
+    // The stale claim itself goes, and leaves nothing beside it.
+    writeFileSync(file, String(dead))
+    clearStaleClaim(file, dead)
+    expect(existsSync(file)).toBe(false)
+    expect(readdirSync(dir)).toEqual([])
   })
 })

@@ -4,7 +4,8 @@
  * as soon as its scenario ends.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -33,7 +34,8 @@ export function killAllClients(): void {
   for (const client of running) client.kill()
 }
 
-function bindable(port: number): Promise<boolean> {
+/** Whether `port` on 127.0.0.1 can be listened on now. */
+export function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer()
     server.once('error', () => resolve(false))
@@ -70,36 +72,76 @@ function processAlive(pid: number): boolean {
 export function claimPort(port: number, dir = LOCK_DIR): boolean {
   const file = join(dir, String(port))
   for (let attempt = 0; attempt < 2; attempt++) {
+    let fd: number
     try {
       mkdirSync(dir, { recursive: true })
-      const fd = openSync(file, 'wx')
-      try {
-        writeSync(fd, String(process.pid))
-      } finally {
-        closeSync(fd)
-      }
-      if (!releaseAtExit) process.once('exit', releaseClaims)
-      releaseAtExit = true
-      claimed.set(port, file)
-      return true
+      // Only an exclusive create makes a claim: two processes can never both succeed.
+      fd = openSync(file, 'wx')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return true
-      let owner = 0
-      try {
-        owner = Number(readFileSync(file, 'utf8'))
-      } catch {
-        continue // removed meanwhile: try again
-      }
-      // A file being written (empty for an instant) or held by a live process: not ours.
-      if (!Number.isInteger(owner) || owner <= 0 || processAlive(owner)) return false
+      const owner = claimOwner(file)
+      // Removed meanwhile: try again. Being written (empty for an instant), or held by a live process: not ours.
+      if (owner === undefined) continue
+      if (owner === null || processAlive(owner)) return false
+      clearStaleClaim(file, owner)
+      continue
+    }
+    try {
+      writeSync(fd, String(process.pid))
+    } catch {
+      // An empty claim would read as "being written" for ever.
       try {
         unlinkSync(file)
       } catch {
-        // Someone else took the stale claim over first; the next attempt finds out whose it is.
+        // Nothing to tidy.
       }
+      return true
+    } finally {
+      closeSync(fd)
     }
+    if (!releaseAtExit) process.once('exit', releaseClaims)
+    releaseAtExit = true
+    claimed.set(port, file)
+    return true
   }
   return false
+}
+
+/** The pid a claim names; `null` while it is being written, `undefined` when it is gone. */
+function claimOwner(file: string): number | null | undefined {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
+  const pid = Number(text)
+  return text !== '' && Number.isInteger(pid) && pid > 0 ? pid : null
+}
+
+/**
+ * Removes the claim of `deadOwner`, and nothing else: unlinking by name could remove a fresh claim
+ * another process made after the stale one went (two processes clearing the same stale claim). The
+ * file is moved aside first (atomic), and put back when what was moved is not the dead owner's.
+ */
+export function clearStaleClaim(file: string, deadOwner: number): void {
+  const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`
+  try {
+    renameSync(file, aside)
+  } catch {
+    return // gone already
+  }
+  try {
+    if (claimOwner(aside) !== deadOwner) linkSync(aside, file) // someone's fresh claim: back it goes
+  } catch {
+    // Another claim was made meanwhile: that one stands.
+  } finally {
+    try {
+      unlinkSync(aside)
+    } catch {
+      // Nothing to tidy.
+    }
+  }
 }
 
 /** Gives up this process's claim on `port` (its client has exited; this process never hands it out again). */
