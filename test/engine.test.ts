@@ -298,11 +298,13 @@ describe('the request log', () => {
 
   it('shows every header of the request and of the answer by name, as the Headers held them', () => {
     const log = new RequestLog()
-    const requestHeaders = new Headers([['Accept', 'a/b'], ['X-Twice', '1'], ['x-twice', '2'], ['Authorization', 'Bearer t']])
+    const requestHeaders = new Headers([['Accept', 'a/b'], ['X-Twice', '1'], ['x-twice', '2'], ['Authorization', 'Bearer t'], ['__proto__', 'p']])
     const responseHeaders = new Headers([['content-type', 'application/json'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2'], ['cache-control', 'no-store']])
     log.record(exchange(1, { requestHeaders, responseHeaders }))
     const [entry] = log.list()
-    expect(entry!.headers).toEqual({ accept: 'a/b', authorization: 'Bearer t', 'x-twice': '1, 2' })
+    expect(JSON.stringify(entry!.headers)).toBe('{"__proto__":"p","accept":"a/b","authorization":"Bearer t","x-twice":"1, 2"}')
+    // A header any client may send, `__proto__` included, is a header like the others.
+    expect(Object.getPrototypeOf(entry!.headers)).toBe(Object.prototype)
     // One value per name in the log's shape: of two cookies, the last.
     expect(entry!.response.headers).toEqual({ 'cache-control': 'no-store', 'content-type': 'application/json', 'set-cookie': 'b=2' })
   })

@@ -138,9 +138,10 @@ const listBytes = (list: string[]) => {
   return n
 }
 
+/** The headers as an object, each its own property: a header named `__proto__` is one too, not the object's prototype. */
 function headerRecord(list: string[]): Record<string, string> {
   const out: Record<string, string> = {}
-  for (let i = 0; i < list.length; i += 2) out[list[i]!] = list[i + 1]!
+  for (let i = 0; i < list.length; i += 2) Object.defineProperty(out, list[i]!, { value: list[i + 1]!, enumerable: true, writable: true, configurable: true })
   return out
 }
 
