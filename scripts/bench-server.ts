@@ -5,11 +5,13 @@
  *                            so every request under load needs its own)
  *   bench-server.ts bare   → the ceiling: a bare node:http server doing the minimum a token
  *                            endpoint does (read body, parse params, random token, Map insert, JSON)
- * Prints one JSON line `{url, grants}` on stdout once it listens.
+ * Prints one JSON line `{url, grants}` on stdout once it listens; then, for each line `cpu` read on
+ * stdin, one line `{"cpu": µs}`: the CPU time (user + system) this process has used so far.
  */
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createInterface } from 'node:readline'
 import { issueAuthorizationCode } from '../mocks/engine/authorize.ts'
 import type { ProviderId } from '../mocks/engine/controls.ts'
 import { startServer } from '../mocks/server.ts'
@@ -69,6 +71,13 @@ if (kind === 'bare') {
   }
   console.log(JSON.stringify({ url: running.url, grants }))
 }
+
+// The bench reads the server's own CPU time around a run (its cost per request, whatever the load generator's).
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.trim() !== 'cpu') return
+  const used = process.cpuUsage()
+  console.log(JSON.stringify({ cpu: used.user + used.system }))
+})
 
 // Exit on SIGTERM so `--cpu-prof` runs can write their profile.
 process.on('SIGTERM', () => process.exit(0))

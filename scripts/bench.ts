@@ -9,7 +9,8 @@
  *             the fakes' handlers, against msw answering the same requests with constants; and
  *             the same flows through `createFetch` (no msw)
  *   http      token and refresh endpoints of the standalone server under load (autocannon),
- *             against a bare node:http server doing the minimum a token endpoint does
+ *             against a bare node:http server doing the minimum a token endpoint does; and, not a
+ *             goal, each server's own CPU time per request (where the throughput goes)
  *   conform   the conformance suite, all providers, reference client, wall time from the shell
  *   latency   every endpoint's median latency with 100k live tokens, against the same endpoint empty
  *   memory    heap bytes per live access+refresh pair
@@ -178,14 +179,18 @@ interface Load {
   p99: number
   errors: number
   non2xx: number
+  /** The server's CPU time (user + system) per answered request, µs. */
+  cpuUs: number
 }
 
-async function load(url: string, next: () => Req | undefined): Promise<Load> {
-  await run(url, next, 1) // untimed: JIT warm-up, for the ceiling as for the fakes
-  return run(url, next, seconds)
+async function load(server: BenchServer, next: () => Req | undefined): Promise<Load> {
+  await run(server.info.url, next, 1) // untimed: JIT warm-up, for the ceiling as for the fakes
+  const before = await server.cpu()
+  const result = await run(server.info.url, next, seconds)
+  return { ...result, cpuUs: ((await server.cpu()) - before) / result.total }
 }
 
-async function run(url: string, next: () => Req | undefined, duration: number): Promise<Load> {
+async function run(url: string, next: () => Req | undefined, duration: number): Promise<Omit<Load, 'cpuUs'> & { total: number }> {
   const first = next()!
   const result = await autocannon({
     url,
@@ -201,7 +206,7 @@ async function run(url: string, next: () => Req | undefined, duration: number): 
       },
     ],
   })
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx }
+  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, total: result.requests.total }
 }
 
 interface Grants {
@@ -209,13 +214,32 @@ interface Grants {
   grants: Record<string, { codes: string[]; refreshTokens: string[]; redirectUri: string }>
 }
 
-async function benchServer(kind: 'fakes' | 'bare', grants: number, provider = ''): Promise<{ child: ChildProcess; info: Grants }> {
-  const child = spawn(process.execPath, [await bundled('bench-server'), kind, String(grants), provider], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve)
-    child.once('exit', (code) => reject(new Error(`bench server (${kind}) exited with ${code}`)))
+/** A bench server child: its URL and grants, and `cpu()`, the CPU time it has used so far (µs). */
+interface BenchServer {
+  child: ChildProcess
+  info: Grants
+  cpu(): Promise<number>
+}
+
+async function benchServer(kind: 'fakes' | 'bare', grants: number, provider = ''): Promise<BenchServer> {
+  const child = spawn(process.execPath, [await bundled('bench-server'), kind, String(grants), provider], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] })
+  const lines = createInterface({ input: child.stdout! })
+  const waiting: Array<{ resolve(line: string): void; reject(error: Error): void }> = []
+  lines.on('line', (line) => waiting.shift()?.resolve(line))
+  child.once('exit', (code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`bench server (${kind}) exited with ${code}`))
   })
-  return { child, info: JSON.parse(line) as Grants }
+  const nextLine = () => new Promise<string>((resolve, reject) => waiting.push({ resolve, reject }))
+  const info = JSON.parse(await nextLine()) as Grants
+  return {
+    child,
+    info,
+    async cpu() {
+      const answer = nextLine()
+      child.stdin!.write('cpu\n')
+      return (JSON.parse(await answer) as { cpu: number }).cpu
+    },
+  }
 }
 
 async function httpPart() {
@@ -225,7 +249,7 @@ async function httpPart() {
   const perProvider = Number(process.env.BENCH_GRANTS ?? (quick ? 20_000 : 60_000))
   const ceilingRun = async () => {
     const bare = await benchServer('bare', 0)
-    const r = await load(bare.info.url, () => ({ method: 'POST', path: '/token', headers: FORM, body: form({ grant_type: 'client_credentials', client_id: 'bench', client_secret: 'bench' }) }))
+    const r = await load(bare, () => ({ method: 'POST', path: '/token', headers: FORM, body: form({ grant_type: 'client_credentials', client_id: 'bench', client_secret: 'bench' }) }))
     await stop(bare.child)
     return r
   }
@@ -244,7 +268,7 @@ async function httpPart() {
     let codeIndex = 0
     measured.push({
       name: `${provider}: token (authorization_code)`,
-      ...(await load(fakes.info.url, () => {
+      ...(await load(fakes, () => {
         const code = grants.codes[codeIndex++]
         return code ? { method: 'POST', path: `${base}${def.endpoints.token}`, headers: FORM, body: form({ grant_type: 'authorization_code', code, redirect_uri: grants.redirectUri, ...auth }) } : undefined
       })),
@@ -252,7 +276,7 @@ async function httpPart() {
     let refreshIndex = 0
     measured.push({
       name: `${provider}: refresh`,
-      ...(await load(fakes.info.url, () => {
+      ...(await load(fakes, () => {
         const token = grants.refreshTokens[refreshIndex++]
         return token ? { method: 'POST', path: `${base}${def.endpoints.refresh}`, headers: FORM, body: form({ grant_type: 'refresh_token', refresh_token: token, ...auth }) } : undefined
       })),
@@ -261,11 +285,15 @@ async function httpPart() {
   }
   const after = await ceilingRun()
   const ceiling = (before.rps + after.rps) / 2
+  const bareCpu = (before.cpuUs + after.cpuUs) / 2
   for (const m of measured) {
     const notes = [m.errors ? `${m.errors} errors` : '', m.non2xx ? `${m.non2xx} non-2xx` : ''].filter(Boolean).join(', ')
     const ratio = m.rps / ceiling
     row(`${m.name} req/s${notes ? ` (${notes})` : ''}`, f(m.rps, 0), `bare ${f(ceiling, 0)}`, ratio, '≥ 0.5', ratio >= 0.5 && m.non2xx === 0)
   }
+  // Not a goal: where the throughput goes. The load generator shares the machine, and on a VM a
+  // server that leaves it idle longer pays more per request to wake it (README, Performance).
+  for (const m of measured) row(`${m.name}: server CPU per request (µs)`, f(m.cpuUs, 0), `bare ${f(bareCpu, 0)}`, bareCpu / m.cpuUs, 'diagnostic', null)
 }
 
 async function conformPart() {
