@@ -208,6 +208,19 @@ describe('parameters', () => {
     expect(checked.ok).toBe(false)
   })
 
+  it('keeps a parameter of any name as its own, and inherits none (`__proto__`, `constructor`, `toString`)', async () => {
+    const r = await readParams(url, 'application/x-www-form-urlencoded', enc('__proto__=p&constructor=c&hasOwnProperty=h'), ['form'])
+    const params = r.ok ? r.params : {}
+    expect(Object.keys(params)).toEqual(['__proto__', 'constructor', 'hasOwnProperty'])
+    expect([params.__proto__, params.constructor, params.hasOwnProperty]).toEqual(['p', 'c', 'h'])
+    expect(Object.getPrototypeOf(Object.getPrototypeOf(params))).toBe(null)
+    // A name no request gave is missing, not inherited: a schema sees no `toString` or `valueOf`.
+    const none = await readParams(url, 'application/x-www-form-urlencoded', enc('a=1'), ['form'])
+    const given = none.ok ? none.params : {}
+    for (const name of ['toString', 'valueOf', 'constructor', '__proto__', 'hasOwnProperty']) expect(name in given).toBe(false)
+    expect(JSON.stringify(given)).toBe('{"a":"1"}')
+  })
+
   it('reports malformed JSON and non-object JSON', async () => {
     expect(await readParams(url, 'application/json', enc('{"a":'), ['json'])).toEqual({ ok: false, problem: 'malformed_json' })
     expect(await readParams(url, 'application/json', enc('[1,2]'), ['json'])).toEqual({ ok: false, problem: 'malformed_json' })

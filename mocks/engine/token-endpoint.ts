@@ -21,7 +21,7 @@ import {
   rotateRefreshToken,
   unique,
 } from './oauth.ts'
-import type { ParamSource, Params } from './params.ts'
+import { type ParamSource, type Params, paramRecord } from './params.ts'
 import { type PkceProfile, verifyPkce } from './pkce.ts'
 import type { CodeEntry, GrantType, ProviderRuntime, RequestContext, TokenEntry } from './provider.ts'
 
@@ -151,7 +151,7 @@ export async function handleTokenRequest(rt: ProviderRuntime<unknown, unknown>, 
   } catch {
     return fail('invalid_request', 'malformed_body')
   }
-  const params: Params = Object.create(null) as Params
+  const params: Params = paramRecord()
   for (const [k, v] of Object.entries(raw)) {
     if (Array.isArray(v) && profile.repeated === 'last') params[k] = v.at(-1)
     else if (Array.isArray(v)) fail('invalid_request', k)

@@ -15,7 +15,7 @@ import { ProviderError, reasonPhrase } from '../../engine/errors.ts'
 import { revokeGrant } from '../../engine/grants.ts'
 import { NO_STORE, basicCredentials, json, textResponse, withParams } from '../../engine/http.ts'
 import { type ClientAuthMethod, type ClientAuthProfile, authenticateBearer, authenticateClient } from '../../engine/oauth.ts'
-import type { Params } from '../../engine/params.ts'
+import { type Params, paramRecord } from '../../engine/params.ts'
 import { type PkceProfile, RFC7636_DESCRIPTIONS, verifyPkce } from '../../engine/pkce.ts'
 import { type ProviderDefinition, type ProviderRuntime, type RequestContext, type Route, type TokenEntry, defineProvider } from '../../engine/provider.ts'
 import { type TokenEndpointProfile, type TokenErrorCode, type TokenStepFunction, handleTokenRequest, tokenEndpointKind } from '../../engine/token-endpoint.ts'
@@ -281,7 +281,7 @@ export function createOauth2Provider(P: Oauth2Profile): ProviderDefinition<Oauth
   /** Single-valued form parameters (RFC 6749 §3.2 applies to every endpoint here) and the authenticated client. */
   async function formAndClient(rt: Rt, ctx: RequestContext, methods: readonly ClientAuthMethod[]): Promise<{ params: Record<string, string>; client: Client }> {
     const raw = await ctx.params(FORM)
-    const params: Record<string, string> = Object.create(null) as Record<string, string>
+    const params = paramRecord<string>()
     for (const [k, v] of Object.entries(raw)) {
       if (Array.isArray(v)) throw tokenError('invalid_request', k)
       if (typeof v === 'string') params[k] = v

@@ -13,7 +13,7 @@ import { randomAlphanumeric } from '../../engine/crypto.ts'
 import { type ErrorCode, ProviderError, reasonPhrase } from '../../engine/errors.ts'
 import { NO_STORE, json, redirect, textResponse, withParams } from '../../engine/http.ts'
 import { type ClientAuthProfile, authenticateBearer, authenticateClient } from '../../engine/oauth.ts'
-import type { ParamSource, Params } from '../../engine/params.ts'
+import { type ParamSource, type Params, paramRecord } from '../../engine/params.ts'
 import { type PkceProfile, verifyPkce } from '../../engine/pkce.ts'
 import { type ProviderRuntime, type RequestContext, type Route, type TokenEntry, defineProvider } from '../../engine/provider.ts'
 import { type TokenEndpointProfile, type TokenErrorCode, type TokenStepFunction, handleTokenRequest, tokenEndpointKind } from '../../engine/token-endpoint.ts'
@@ -404,7 +404,7 @@ const tokenProfile: TokenEndpointProfile = {
 
 /** Django's `QueryDict.items()`: the last value of a repeated key (DOT@3.0.1:oauth2_backends.py#L90-L96). */
 function lastValues(params: Params): Record<string, string> {
-  const out: Record<string, string> = Object.create(null) as Record<string, string>
+  const out = paramRecord<string>()
   for (const [k, v] of Object.entries(params)) {
     const value = Array.isArray(v) ? v.at(-1) : v
     if (typeof value === 'string') out[k] = value
