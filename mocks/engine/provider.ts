@@ -235,14 +235,17 @@ export function createProviderApp<Data, Options>(
 
   const rootPaths = def.rootPaths ?? []
   function matchBase(url: URL): { host: string; path: string; base: string } | undefined {
+    // Read once: each read of `url.origin` and `url.pathname` builds a new string.
+    const origin = url.origin
+    const pathname = url.pathname
     for (const h of hostEntries) {
-      if (h.absolute && url.origin !== h.origin) continue
-      if (h.prefix && url.pathname !== h.prefix && !url.pathname.startsWith(`${h.prefix}/`)) {
-        const root = rootPaths.find((p) => url.pathname === `${p}${h.prefix}`)
-        if (root) return { host: h.key, path: root, base: `${url.origin}${h.prefix}` }
+      if (h.absolute && origin !== h.origin) continue
+      if (h.prefix && pathname !== h.prefix && !pathname.startsWith(`${h.prefix}/`)) {
+        const root = rootPaths.find((p) => pathname === `${p}${h.prefix}`)
+        if (root) return { host: h.key, path: root, base: `${origin}${h.prefix}` }
         continue
       }
-      return { host: h.key, path: url.pathname.slice(h.prefix.length) || '/', base: `${url.origin}${h.prefix}` }
+      return { host: h.key, path: pathname.slice(h.prefix.length) || '/', base: `${origin}${h.prefix}` }
     }
     return undefined
   }
@@ -273,8 +276,11 @@ export function createProviderApp<Data, Options>(
     const matched = matchRoute(where.path, where.host)
     const route = matched?.route
     let endpoint: ControlEndpoint | null = null
-    let body: Uint8Array = new Uint8Array(0)
-    const paramCache = new Map<string, Promise<Params>>()
+    let body: Uint8Array = EMPTY_BODY
+    // Most requests read their parameters from one list of sources: a Map only for a second list.
+    let paramKey: string | null = null
+    let paramFirst: Promise<Params> | null = null
+    let paramMore: Map<string, Promise<Params>> | null = null
     const ctx: RequestContext = {
       request,
       url,
@@ -293,15 +299,18 @@ export function createProviderApp<Data, Options>(
       routeParams: matched?.params ?? {},
       params(sources) {
         const key = sources.join(',')
-        let cached = paramCache.get(key)
-        if (!cached) {
-          cached = readParams(url, request.headers.get('content-type'), body, sources).then((r) => {
-            if (!r.ok) throw new ProviderError(400, 'malformed_body', r.problem === 'malformed_json' ? 'Invalid JSON' : 'Malformed multipart body')
-            return r.params
-          })
-          paramCache.set(key, cached)
-        }
-        return cached
+        if (key === paramKey) return paramFirst!
+        const cached = paramMore?.get(key)
+        if (cached) return cached
+        const read = readParams(url, request.headers.get('content-type'), body, sources).then((r) => {
+          if (!r.ok) throw new ProviderError(400, 'malformed_body', r.problem === 'malformed_json' ? 'Invalid JSON' : 'Malformed multipart body')
+          return r.params
+        })
+        if (paramKey === null) {
+          paramKey = key
+          paramFirst = read
+        } else (paramMore ??= new Map()).set(key, read)
+        return read
       },
     }
     let response: Response
@@ -352,6 +361,9 @@ export function createProviderApp<Data, Options>(
   }
   return Object.assign(handle, { serves: (url: URL) => matchBase(url) !== undefined, reconfigure: compile })
 }
+
+/** The body of a request without one (shared: a zero-length array has no content to change). */
+const EMPTY_BODY = new Uint8Array(0)
 
 /** The text of an engine response (its own text, or a clone's: engine answers are small). */
 async function responseText(response: Response): Promise<string> {
