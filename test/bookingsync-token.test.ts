@@ -9,6 +9,7 @@ import { form } from './harness.ts'
 import {
   ACCOUNTS,
   RENTALS,
+  REVOKE,
   type Release,
   TOKEN,
   TOKEN_FORMAT,
@@ -20,6 +21,7 @@ import {
   clientCredentials,
   codeOf,
   decide,
+  demo,
   describeRelease,
   exchange,
   expectDoorkeeperError,
@@ -50,6 +52,26 @@ for (const release of ['4.2.6', '5.6.9'] as Release[]) {
       await expectDoorkeeperError(await exchange(h, code, WEB, { client_id: 'other-app', client_secret: 'other-secret' }), status('invalid_grant'), 'invalid_grant')
       expect((await exchange(h, code)).status).toBe(200)
       await expectDoorkeeperError(await exchange(h, code), status('invalid_grant'), 'invalid_grant')
+    })
+
+    it('takes no parameter from a JSON member named __proto__ (token, revoke): its object is one parameter, not inherited ones', async () => {
+      const code = codeOf(await decide(h))
+      const json = (body: string) => h.fetch(h.url('bookingsync', TOKEN), { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      const credentials = `"client_id":${JSON.stringify(demo.clientId)},"client_secret":${JSON.stringify(demo.clientSecret)}`
+      // The code and redirect_uri only inside `__proto__`: as if they were not given at all.
+      const smuggled = await json(`{"grant_type":"authorization_code",${credentials},"__proto__":{"code":${JSON.stringify(code)},"redirect_uri":${JSON.stringify(WEB)}}}`)
+      const missing = await json(`{"grant_type":"authorization_code",${credentials}}`)
+      expect(smuggled.status).toBe(missing.status)
+      expect(await smuggled.json()).toEqual(await missing.json())
+      expect(smuggled.status).toBe(status('invalid_request'))
+      // The code was not used: it is exchanged once, as usual.
+      const exchanged = await exchange(h, code)
+      expect(exchanged.status).toBe(200)
+      // Revocation reads its token the same way: one inside `__proto__` is no token, and stays valid.
+      const { access_token: token } = (await exchanged.json()) as Tokens
+      const revoked = await h.fetch(h.url('bookingsync', REVOKE), { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{${credentials},"__proto__":{"token":${JSON.stringify(token)}}}` })
+      expect(revoked.status).toBe(200)
+      expect((await api(h, ACCOUNTS, token)).status).toBe(200)
     })
 
     it('answers bodies it cannot read (malformed JSON, over 1 MiB) in Doorkeeper’s shape, and keeps answering', async () => {
