@@ -48,7 +48,7 @@ export class TimeoutError extends Error {
  * the agent's other idle connections to that peer went idle at about the same time and may be
  * closing too (a machine busy enough to lose this race once loses it on every kept-alive socket).
  */
-function lostKeepAliveRace(req: ClientRequest, error: NodeJS.ErrnoException): boolean {
+export function lostKeepAliveRace(req: ClientRequest, error: NodeJS.ErrnoException): boolean {
   return req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')
 }
 

@@ -14,6 +14,7 @@ import type { ConformanceProfile } from '../conformance/profiles.ts'
 import { HttpUserAgent, PreconditionFailed } from '../conformance/scenario-run.ts'
 // @ts-expect-error: plain JavaScript without declarations (the reference client has no dependencies, not even on types)
 import { send as referenceSend } from '../fixtures/clients/reference.mjs'
+import { racyServer } from './racy-server.ts'
 
 let server: Server
 let origin: string
@@ -60,33 +61,6 @@ describe('sendRequest', () => {
   it('fails with a TimeoutError when no answer comes (the server keeps the request open)', async () => {
     await expect(sendRequest(`${origin}/hang`, { timeoutMs: 100 })).rejects.toBeInstanceOf(TimeoutError)
   })
-
-  /**
-   * The keep-alive race, every time: the server drops each connection it has answered on before (the
-   * peer closed it as idle just as the next request went out on it). `/pair` is answered once two such
-   * requests are in, so that a client opens two connections.
-   */
-  async function racyServer() {
-    const answered = new Set<unknown>()
-    let held: Array<() => void> = []
-    const server = createServer((req, res) => {
-      if (answered.has(req.socket)) return void req.socket.destroy()
-      answered.add(req.socket)
-      if (req.url !== '/pair') return void res.end('fresh connection')
-      held.push(() => res.end('pair'))
-      if (held.length === 2) for (const release of held.splice(0)) release()
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      /** Connections answered on so far. */
-      connections: () => answered.size,
-      close() {
-        server.closeAllConnections()
-        server.close()
-      },
-    }
-  }
 
   it('sends a request once more on a new connection when the peer closed the kept-alive one it went out on', async () => {
     const racy = await racyServer()

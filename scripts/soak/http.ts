@@ -9,6 +9,7 @@
  */
 import { Agent, request as httpRequest } from 'node:http'
 import { type Socket, connect } from 'node:net'
+import { lostKeepAliveRace } from '../../conformance/http-request.ts'
 
 export interface Endpoint {
   host: string
@@ -342,28 +343,41 @@ export class Client {
     return answer
   }
 
+  /**
+   * One request on a kept-alive connection. A connection the server closed as idle just as the
+   * request went out on it (the keep-alive race, `lostKeepAliveRace`) was never read by the server:
+   * the request goes once more, on a connection of its own. Any other failure is the answer.
+   */
   request(method: string, path: string, options: { headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number } = {}): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
       const body = options.body === undefined ? undefined : typeof options.body === 'string' ? Buffer.from(options.body) : options.body
-      const req = httpRequest(
-        {
-          host: this.to.host,
-          port: this.to.port,
-          method,
-          path,
-          agent: this.agent,
-          headers: { host: this.hostHeader, ...(body ? { 'content-length': String(body.byteLength) } : {}), ...options.headers },
-        },
-        (res) => {
-          const chunks: Buffer[] = []
-          res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('end', () => resolve(this.#count(method, path, { status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') })))
-          res.on('error', reject)
-        },
-      )
-      req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(new Error(`timeout: ${method} ${path}`)))
-      req.on('error', reject)
-      req.end(body)
+      const attempt = (reuse: boolean) => {
+        let answered = false
+        const req = httpRequest(
+          {
+            host: this.to.host,
+            port: this.to.port,
+            method,
+            path,
+            agent: reuse ? this.agent : false,
+            headers: { host: this.hostHeader, ...(body ? { 'content-length': String(body.byteLength) } : {}), ...options.headers },
+          },
+          (res) => {
+            answered = true
+            const chunks: Buffer[] = []
+            res.on('data', (c: Buffer) => chunks.push(c))
+            res.on('end', () => resolve(this.#count(method, path, { status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') })))
+            res.on('error', reject)
+          },
+        )
+        req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(new Error(`timeout: ${method} ${path}`)))
+        req.on('error', (error: NodeJS.ErrnoException) => {
+          if (reuse && !answered && lostKeepAliveRace(req, error)) attempt(false)
+          else reject(error)
+        })
+        req.end(body)
+      }
+      attempt(true)
     })
   }
 
