@@ -16,6 +16,15 @@ import { HttpUserAgent, PreconditionFailed } from '../conformance/scenario-run.t
 import { send as referenceSend } from '../fixtures/clients/reference.mjs'
 import { racyServer } from './racy-server.ts'
 
+/** A port nothing listens on (bound, then closed). */
+async function closedPort(): Promise<number> {
+  const s = createServer()
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
+  const port = (s.address() as AddressInfo).port
+  await new Promise((resolve) => s.close(resolve))
+  return port
+}
+
 let server: Server
 let origin: string
 /** Requests the server saw: method, URL, headers and body. */
@@ -101,11 +110,7 @@ describe('sendRequest', () => {
   })
 
   it('fails on a refused connection and on a URL it cannot request', async () => {
-    const closed = createServer()
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
-    const port = (closed.address() as AddressInfo).port
-    await new Promise((resolve) => closed.close(resolve))
-    await expect(sendRequest(`http://127.0.0.1:${port}/`, { timeoutMs: 60_000 })).rejects.toThrow(/ECONNREFUSED/)
+    await expect(sendRequest(`http://127.0.0.1:${await closedPort()}/`, { timeoutMs: 60_000 })).rejects.toThrow(/ECONNREFUSED/)
     await expect(sendRequest('ftp://127.0.0.1/', {})).rejects.toThrow(/cannot request ftp: URLs/)
   })
 })
@@ -139,14 +144,6 @@ describe('the HTTP-mode browser sent off the fakes by a client', () => {
     resource: async () => ({ status: 200, location: null, body: '' }),
     close: async () => {},
   })
-  /** A port nothing listens on (bound, then closed). */
-  const closedPort = async () => {
-    const s = createServer()
-    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-    const port = (s.address() as AddressInfo).port
-    await new Promise((resolve) => s.close(resolve))
-    return port
-  }
 
   it('is a precondition the scenario reports, not an error of the run, when the page there does not answer', async () => {
     const transport = httpTransport(5_000)
