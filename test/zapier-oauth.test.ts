@@ -168,6 +168,16 @@ describeModes('Zapier token endpoint', (h) => {
     expect(tokens.refresh_token).toMatch(TOKEN_30)
   })
 
+  it('writes its token answers as oauthlib\'s json.dumps does: its key order, Python\'s ", " and ": " separators', async () => {
+    const first = await exchange(h, await codeFor(h))
+    const pair = /^\{"access_token": "([A-Za-z0-9]{30})", "expires_in": 36000, "token_type": "Bearer", "scope": "profile zap", "refresh_token": "([A-Za-z0-9]{30})"\}$/
+    const text = await first.text()
+    expect(text).toMatch(pair)
+    expect(first.headers.get('content-type')).toBe('application/json')
+    const rotated = await refresh(h, pair.exec(text)![2]!)
+    expect(await rotated.text()).toMatch(pair)
+  })
+
   it('refuses a code at 121 s with invalid_grant', async () => {
     const code = await codeFor(h)
     await h.admin('clock', { advanceSeconds: 121 })

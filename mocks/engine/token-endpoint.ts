@@ -122,6 +122,8 @@ export interface TokenEndpointProfile {
   error(code: TokenErrorCode, hint?: TokenErrorHint): ProviderError
   /** The success body (RFC 6749 §5.1) in the provider's own keys and order. */
   body(issued: IssuedTokens): Record<string, unknown>
+  /** The success body's text (default `JSON.stringify`; Zapier's Django writes Python's separators). */
+  serialize?(body: Record<string, unknown>): string
   /** Headers of a success besides `Content-Type: application/json` (default RFC 6749 §5.1's no-store + no-cache). */
   headers?: HeaderMap
 }
@@ -264,5 +266,6 @@ export async function handleTokenRequest(rt: ProviderRuntime<unknown, unknown>, 
     const client = state.client ?? fail('invalid_client')
     issued = issueTokens(rt, profile.formats, { clientId: client.clientId, subject: { userId: null, teamId: null, accountId: null }, scopes: state.scopes ?? [], grantType, withRefresh: false })
   }
-  return textResponse(JSON.stringify(profile.body(issued)), { status: 200, headers: { 'content-type': 'application/json', ...(profile.headers ?? NO_STORE) } }, true)
+  const body = profile.body(issued)
+  return textResponse(profile.serialize ? profile.serialize(body) : JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json', ...(profile.headers ?? NO_STORE) } }, true)
 }

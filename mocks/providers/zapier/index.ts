@@ -389,6 +389,8 @@ const tokenProfile: TokenEndpointProfile = {
   },
   scopeSeparator: P.scopeSeparator,
   error: tokenError,
+  // oauthlib@v3.3.1:grant_types/{authorization_code,refresh_token,client_credentials}.py: `return headers, json.dumps(token), 200` (Python's separators).
+  serialize: pythonJson,
   // oauthlib@v3.3.1:tokens.py#L309-L326: access_token, expires_in, token_type, scope, refresh_token.
   body(issued) {
     const entry = issued.accessEntry
@@ -439,9 +441,7 @@ async function token(rt: Rt, ctx: RequestContext): Promise<Response> {
   try {
     if (ctx.url.search.length > 1) throw new ProviderError(400, 'invalid_request', P.messages.queryNotAllowed, { endpointLevel: 'true' })
     if (body.grant_type === 'password') passwordGrant(rt, ctx, body)
-    const response = await handleTokenRequest(rt as ProviderRuntime<unknown, unknown>, tokenProfile, ctx)
-    const issued = JSON.parse(await response.text()) as Record<string, unknown>
-    return textResponse(pythonJson(issued), { status: response.status, headers: response.headers }, true)
+    return await handleTokenRequest(rt as ProviderRuntime<unknown, unknown>, tokenProfile, ctx)
   } catch (error) {
     throw error instanceof ProviderError ? withState(error) : error
   }
