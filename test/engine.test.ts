@@ -5,7 +5,7 @@ import { type ExchangeRecord, RequestLog } from '../mocks/engine/log.ts'
 import { randomAlphanumeric, safeEqual, signJwtHs256, verifyJwtHs256 } from '../mocks/engine/crypto.ts'
 import { escapeHtml, page, withParams } from '../mocks/engine/http.ts'
 import { readParams, validateParams } from '../mocks/engine/params.ts'
-import { ExpiringStore, SWEEP_STEP, type StoredGrant } from '../mocks/engine/store.ts'
+import { ExpiringStore, ORDER_SLOT, SWEEP_STEP, type StoredGrant } from '../mocks/engine/store.ts'
 
 describe('the clock', () => {
   it('follows its base time and moves forward with advance(seconds)', () => {
@@ -140,6 +140,19 @@ describe('the expiring store', () => {
     const [, stored] = [...store.entries()][0]!
     expect(JSON.stringify(stored)).toBe(JSON.stringify(entry('even', null)))
     expect(stored).toStrictEqual(entry('even', null))
+  })
+
+  it('hides the order in the slot an entry brings (ORDER_SLOT) as it does on any entry: not enumerable, not copied, not compared', () => {
+    const store = new ExpiringStore<StoredGrant>()
+    const made = (clientId: string): StoredGrant => ({ clientId, expiresAt: null, revokedAt: null, [ORDER_SLOT]: 0 })
+    for (const key of ['b', 'a', 'c']) store.set(key, made(key), 0)
+    expect([...store.entries()].map(([k]) => k)).toEqual(['b', 'a', 'c'])
+    const stored = store.lookup('a', 0)
+    if (stored.state !== 'valid') throw new Error('a is stored')
+    expect(Object.getOwnPropertySymbols(stored.entry).filter((s) => Object.prototype.propertyIsEnumerable.call(stored.entry, s))).toEqual([])
+    expect(Object.getOwnPropertySymbols({ ...stored.entry })).toEqual([])
+    expect(stored.entry).toStrictEqual(entry('a', null))
+    expect(JSON.stringify(stored.entry)).toBe(JSON.stringify(entry('a', null)))
   })
 
   it('finds a group’s newest live entry and its live tags without walking the store', () => {

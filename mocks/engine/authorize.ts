@@ -13,6 +13,7 @@ import { type RedirectUriMatch, latestGrantKey, redirectUriAllowed, unique } fro
 import type { Params } from './params.ts'
 import { type PkceChallenge, type PkceProfile, checkPkceRequest } from './pkce.ts'
 import type { CodeEntry, GrantSubject, ProviderRuntime, RequestContext, TokenEntry } from './provider.ts'
+import { ORDER_SLOT } from './store.ts'
 
 /** A choice on the consent page: the user themself, a team (cal.com) or an account (BookingSync). */
 export interface SubjectChoice {
@@ -401,6 +402,7 @@ export function issueAuthorizationCode(
     ...(pkce ? { codeChallenge: pkce.codeChallenge, codeChallengeMethod: pkce.codeChallengeMethod } : {}),
     ...(profile.trackGrants ? { grantId: randomBase64url(12) } : {}),
     ...(redirectUriOmitted ? { redirectUriOmitted: true as const } : {}),
+    [ORDER_SLOT]: 0,
   }
   rt.codes.set(code, entry, now)
   return code

@@ -9,7 +9,7 @@ import { safeEqual } from './crypto.ts'
 import { basicCredentials, bearerToken } from './http.ts'
 import type { Params } from './params.ts'
 import type { GrantSubject, GrantType, ProviderRuntime, RequestContext, TokenEntry } from './provider.ts'
-import type { Lookup } from './store.ts'
+import { type Lookup, ORDER_SLOT } from './store.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Redirect URIs — RFC 6749 §3.1.2
@@ -192,6 +192,7 @@ export function issueTokens(
     firstUsedAt: null,
     revokeOnFirstUse: NOTHING_TO_REVOKE,
     grantId: grant.grantId ?? null,
+    [ORDER_SLOT]: 0,
   })
   const accessEntry = entry('access', now + formats.accessLifetimeSeconds * 1000, null)
   const access = formats.newAccessToken(accessEntry)
