@@ -194,10 +194,20 @@ describe('the expiring store', () => {
     expect(live('read')).toBe(false)
     store.set('w2', grant('write'), 6)
     expect([live('read'), live('write')]).toEqual([false, true])
-    // A store without `tagOf` has no tags.
+  })
+
+  it('refuses group questions its maker did not ask it to answer: no groupOf, no groups; no tagOf, no tags', () => {
+    // A "no" here would be a wrong answer (no matching token, no live token), not an error anyone sees.
     const untagged = new ExpiringStore<StoredGrant>({ groupOf: () => 'g' })
     untagged.set('k', { clientId: 'c', expiresAt: null, revokedAt: null }, 0)
-    expect(untagged.hasLiveTagged('g', 'read')).toBe(false)
+    expect(untagged.newestLive('g')?.[0]).toBe('k')
+    expect(() => untagged.hasLiveTagged('g', 'read')).toThrow(/no tagOf/)
+    const ungrouped = new ExpiringStore<StoredGrant>()
+    ungrouped.set('k', { clientId: 'c', expiresAt: null, revokedAt: null }, 0)
+    expect(() => ungrouped.newestLive('g')).toThrow(/no groups/)
+    expect(() => [...ungrouped.liveOf('g')]).toThrow(/no groups/)
+    expect(() => ungrouped.groupsOf('c')).toThrow(/no groups/)
+    expect(() => ungrouped.hasLiveTagged('g', 'read')).toThrow(/no groups/)
   })
 })
 

@@ -151,6 +151,14 @@ export interface ProviderDefinition<Data = unknown, Options = unknown> {
    * The route is the one declared at `<base><rootPath>`.
    */
   rootPaths?: readonly string[]
+  /**
+   * Whether the access token store groups live tokens by client and subject and counts them by
+   * scope set (./store.ts `newestLive`, `hasLiveTagged`): BookingSync's "a matching token" skips
+   * the consent page by them. Off, a provider saves that index (a group per subject: ~170 bytes a
+   * pair when every pair has its own user, `npm run bench`, memory); asking a store without groups
+   * throws. Refresh tokens are always grouped (a subject's refresh tokens are revoked together).
+   */
+  accessTokenGroups?: boolean
   /** The provider's default error shape. */
   renderError(error: ProviderError, ctx: RequestContext): Response
   /** The error an injected fault answers with (docs/server.md, faults: "the provider's error shape"). */
@@ -439,8 +447,8 @@ export function createRuntime<Data, Options>(
     clock: services.clock,
     clients: services.clients,
     codes: new ExpiringStore<CodeEntry>({ maxEntries: services.maxGrants }),
-    // Grouped by client and subject, so nothing on the request path walks a store (./store.ts).
-    accessTokens: new ExpiringStore<TokenEntry>({ maxEntries: services.maxGrants, groupOf: subjectGroup, tagOf: (e) => scopeTag(e.scopes) }),
+    // Grouped by client and subject where a provider asks by them, so nothing on the request path walks a store (./store.ts).
+    accessTokens: new ExpiringStore<TokenEntry>({ maxEntries: services.maxGrants, ...(def.accessTokenGroups ? { groupOf: subjectGroup, tagOf: (e: TokenEntry) => scopeTag(e.scopes) } : {}) }),
     refreshTokens: new ExpiringStore<TokenEntry>({ maxEntries: services.maxGrants, groupOf: subjectGroup }),
     latestGrants: new Map(),
     options: def.optionsSchema.parse(options),

@@ -289,8 +289,14 @@ export class ExpiringStore<V extends StoredGrant> {
     return entry !== undefined && entry.revokedAt === null ? entry : undefined
   }
 
+  /** A store made without `groupOf` keeps no groups: asking it is a mistake, not "none". */
+  #groupsKept(): void {
+    if (this.#groupOf === null) throw new Error('this store keeps no groups (its maker gave no groupOf)')
+  }
+
   /** The newest live entry of a group (`groupOf`), in O(1) amortized. */
   newestLive(group: string): [string, V] | undefined {
+    this.#groupsKept()
     const g = this.#groups.get(group)
     if (!g) return undefined
     for (let key = g.keys.at(-1); key !== undefined; key = g.keys.at(-1)) {
@@ -304,6 +310,7 @@ export class ExpiringStore<V extends StoredGrant> {
 
   /** The live entries of a group, oldest first (a copy: the caller may revoke them as it goes). */
   *liveOf(group: string): IterableIterator<[string, V]> {
+    this.#groupsKept()
     const g = this.#groups.get(group)
     if (!g) return
     const seen = new Set<string>()
@@ -318,13 +325,16 @@ export class ExpiringStore<V extends StoredGrant> {
 
   /** The groups of one client that have live entries (one per subject, say: bounded by subjects, not entries). */
   groupsOf(clientId: string): string[] {
+    this.#groupsKept()
     return [...(this.#groupsByClient.get(clientId) ?? [])]
   }
 
   /** Whether a group has a live entry with this tag (`tagOf`), in O(1). */
   hasLiveTagged(group: string, tag: string): boolean {
+    this.#groupsKept()
+    if (this.#tagOf === null) throw new Error('this store counts no tags (its maker gave no tagOf)')
     const g = this.#groups.get(group)
-    if (!g || this.#tagOf === null) return false
+    if (!g) return false
     return g.tags !== null ? (g.tags.get(tag) ?? 0) > 0 : g.live > 0 && g.tag === tag
   }
 

@@ -588,6 +588,8 @@ export const bookingsync = defineProvider<BookingsyncData, BookingsyncOptions>({
   },
   defaultUserId: () => bookingsyncDefaultUserId,
   optionsSchema: bookingsyncOptionsSchema,
+  // `matchingToken`: the owner's newest live token (4.2.6) or any with the request's scopes (5.6.9).
+  accessTokenGroups: true,
   endpoints: {
     authorize: P.paths.authorize,
     token: P.paths.token,
