@@ -173,9 +173,11 @@ describeModes('Zapier token endpoint', (h) => {
     const pair = /^\{"access_token": "([A-Za-z0-9]{30})", "expires_in": 36000, "token_type": "Bearer", "scope": "profile zap", "refresh_token": "([A-Za-z0-9]{30})"\}$/
     const text = await first.text()
     expect(text).toMatch(pair)
-    expect(first.headers.get('content-type')).toBe('application/json')
+    expect([first.headers.get('content-type'), first.headers.get('cache-control'), first.headers.get('pragma')]).toEqual(['application/json', 'no-store', 'no-cache'])
     const rotated = await refresh(h, pair.exec(text)![2]!)
     expect(await rotated.text()).toMatch(pair)
+    const app = await post(h, { grant_type: 'client_credentials', scope: 'zap profile' })
+    expect(await app.text()).toMatch(/^\{"access_token": "[A-Za-z0-9]{30}", "expires_in": 36000, "token_type": "Bearer", "scope": "zap profile"\}$/)
   })
 
   it('refuses a code at 121 s with invalid_grant', async () => {
