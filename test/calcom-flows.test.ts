@@ -148,6 +148,21 @@ describeModes('cal.com oauth-service: today', (h) => {
     expect((await v2({ client_id: 'pub-app', grant_type: 'authorization_code', code: fresh, redirect_uri: redirectUri, code_verifier: CODE_VERIFIER })).status).toBe(200)
   })
 
+  it('takes no field from a JSON member named __proto__: its object is one unknown field, not inherited fields', async () => {
+    const code = await codeOf(h, { scope: newScope })
+    const fields = { client_id: demo.clientId, client_secret: demo.clientSecret, grant_type: 'authorization_code', code, redirect_uri: redirectUri }
+    const raw = (body: string) => h.fetch(h.url('calcom', '/v2/auth/oauth2/token', 'api'), { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    // Every field only inside `__proto__`: as if none were given.
+    const smuggled = await raw(`{"__proto__":${JSON.stringify(fields)}}`)
+    expect(smuggled.status).toBe(400)
+    expect(await smuggled.json()).toEqual(await (await raw('{}')).json())
+    // Beside the real fields, `__proto__` is a field the DTO does not know (class-validator's forbidNonWhitelisted).
+    const beside = await raw(`{${JSON.stringify(fields).slice(1, -1)},"__proto__":{"code_verifier":"x"}}`)
+    expect(await beside.json()).toEqual({ error: 'invalid_request', error_description: '__proto__ property is wrong,property __proto__ should not exist ' })
+    // The code was not used.
+    expect((await v2Exchange(code)).status).toBe(200)
+  })
+
   it('a pending client works for its owner only, and the code exchange checks it too', async () => {
     // A code issued while the client was approved, exchanged once it is pending again (a re-review): refused for user 1.
     const earlier = await codeOf(h, { scope: newScope })

@@ -32,6 +32,18 @@ export function paramRecord<T = unknown>(): Record<string, T> {
 }
 
 /**
+ * Each parameter's last value (a repeated one is an array of its values): what Rack, Django's
+ * `QueryDict` and Next.js's readers keep. A record without inherited names, as every parameter
+ * record here is: copied into a plain `{}`, a member named `__proto__` would become its prototype
+ * and lend it every field inside it.
+ */
+export function lastValues(params: Params): Params {
+  const out = paramRecord()
+  for (const [name, value] of Object.entries(params)) out[name] = Array.isArray(value) ? value.at(-1) : value
+  return out
+}
+
+/**
  * Collects parameters. A repeated parameter becomes an array of its values, which no schema
  * accepts as a single value: RFC 6749 §3.1 "Request and response parameters MUST NOT be
  * included more than once."

@@ -21,7 +21,7 @@ import {
   rotateRefreshToken,
   unique,
 } from './oauth.ts'
-import { type ParamSource, type Params, paramRecord } from './params.ts'
+import { type ParamSource, type Params, lastValues } from './params.ts'
 import { type PkceProfile, verifyPkce } from './pkce.ts'
 import type { CodeEntry, GrantType, ProviderRuntime, RequestContext, TokenEntry } from './provider.ts'
 
@@ -153,12 +153,8 @@ export async function handleTokenRequest(rt: ProviderRuntime<unknown, unknown>, 
   } catch {
     return fail('invalid_request', 'malformed_body')
   }
-  const params: Params = paramRecord()
-  for (const [k, v] of Object.entries(raw)) {
-    if (Array.isArray(v) && profile.repeated === 'last') params[k] = v.at(-1)
-    else if (Array.isArray(v)) fail('invalid_request', k)
-    else params[k] = v
-  }
+  if (profile.repeated === 'invalid_request') for (const [k, v] of Object.entries(raw)) if (Array.isArray(v)) fail('invalid_request', k)
+  const params = lastValues(raw)
   const given = params.grant_type
   if (typeof given !== 'string' || given === '') return fail(profile.missingGrantType, 'grant_type')
   const grantType = GRANT_TYPES.find((g) => g === given && profile.grants[g])

@@ -12,7 +12,7 @@ import { randomBase64url, randomHex } from '../../engine/crypto.ts'
 import { type ErrorCode, ProviderError, reasonPhrase } from '../../engine/errors.ts'
 import { type HeaderMap, basicCredentials, json, textResponse } from '../../engine/http.ts'
 import { type ClientAuthProfile, type TokenFormats, authenticateBearer, authenticateClient, issueTokens, latestGrantKey, redirectUriAllowed, requestAccessToken, revokeTokens, scopeTag, unique } from '../../engine/oauth.ts'
-import { type ParamSource, type Params, paramRecord } from '../../engine/params.ts'
+import { type ParamSource, type Params, lastValues } from '../../engine/params.ts'
 import type { GrantSubject, ProviderRuntime, RequestContext, Route, TokenEntry } from '../../engine/provider.ts'
 import { defineProvider } from '../../engine/provider.ts'
 import { type TokenEndpointProfile, type TokenStepFunction, handleTokenRequest, tokenEndpointKind } from '../../engine/token-endpoint.ts'
@@ -53,12 +53,6 @@ async function railsParams(ctx: RequestContext): Promise<Params> {
   return Object.assign(lastValues(await ctx.params(['form', 'json'])), lastValues(await ctx.params(['query'])))
 }
 
-/** Each parameter's last value (Rack: a repeated key keeps its last). */
-function lastValues(params: Params): Params {
-  const out: Params = paramRecord()
-  for (const [key, value] of Object.entries(params)) out[key] = Array.isArray(value) ? value.at(-1) : value
-  return out
-}
 
 /**
  * The request as the engine's endpoints see it, with Rails `params` whatever sources they ask for.

@@ -16,7 +16,7 @@ import { randomBase64url, safeEqual, signJwtHs256, verifyJwtHs256 } from '../../
 import { ProviderError, reasonPhrase } from '../../engine/errors.ts'
 import { bearerToken, json, textResponse } from '../../engine/http.ts'
 import { type TokenFormats, authenticateBearer, issueTokens, revokeRefreshTokensOf } from '../../engine/oauth.ts'
-import type { Params } from '../../engine/params.ts'
+import { type Params, lastValues } from '../../engine/params.ts'
 import { type PkceProfile, verifyPkce } from '../../engine/pkce.ts'
 import { type CodeEntry, type GrantSubject, type ProviderRuntime, type RequestContext, type Route, type TokenEntry, defineProvider } from '../../engine/provider.ts'
 import { type CalcomData, createCalcomData } from './data.ts'
@@ -334,8 +334,8 @@ async function v2Token(rt: Rt, ctx: RequestContext): Promise<Response> {
     // Express's JSON parser refuses the body before the pipe; Nest answers its own 400 (chosen: the OAuth shape).
     throw fail(400, 'invalid_request', 'Body should be an object')
   }
-  const flat: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(body)) flat[k] = Array.isArray(v) ? v.at(-1) : v
+  // A repeated form field is read as its last value.
+  const flat = lastValues(body)
   if (typeof flat.client_id !== 'string' || !flat.client_id) throw fail(400, 'invalid_request', P.v2.clientIdRequired)
   const grant = flat.grant_type
   if (grant !== 'authorization_code' && grant !== 'refresh_token') throw fail(400, 'invalid_request', P.v2.grantTypeInvalid)

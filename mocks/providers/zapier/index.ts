@@ -13,7 +13,7 @@ import { randomAlphanumeric } from '../../engine/crypto.ts'
 import { type ErrorCode, ProviderError, reasonPhrase } from '../../engine/errors.ts'
 import { NO_STORE, json, redirect, textResponse, withParams } from '../../engine/http.ts'
 import { type ClientAuthProfile, authenticateBearer, authenticateClient } from '../../engine/oauth.ts'
-import { type ParamSource, type Params, paramRecord } from '../../engine/params.ts'
+import { type ParamSource, type Params, lastValues, paramRecord } from '../../engine/params.ts'
 import { type PkceProfile, verifyPkce } from '../../engine/pkce.ts'
 import { type ProviderRuntime, type RequestContext, type Route, type TokenEntry, defineProvider } from '../../engine/provider.ts'
 import { type TokenEndpointProfile, type TokenErrorCode, type TokenStepFunction, handleTokenRequest, tokenEndpointKind } from '../../engine/token-endpoint.ts'
@@ -404,13 +404,10 @@ const tokenProfile: TokenEndpointProfile = {
   },
 }
 
-/** Django's `QueryDict.items()`: the last value of a repeated key (DOT@3.0.1:oauth2_backends.py#L90-L96). */
-function lastValues(params: Params): Record<string, string> {
+/** Django's `QueryDict.items()`: the last value of a repeated key, text ones only (DOT@3.0.1:oauth2_backends.py#L90-L96). */
+function queryDictItems(params: Params): Record<string, string> {
   const out = paramRecord<string>()
-  for (const [k, v] of Object.entries(params)) {
-    const value = Array.isArray(v) ? v.at(-1) : v
-    if (typeof value === 'string') out[k] = value
-  }
+  for (const [k, v] of Object.entries(lastValues(params))) if (typeof v === 'string') out[k] = v
   return out
 }
 
@@ -434,7 +431,7 @@ function passwordGrant(rt: Rt, ctx: RequestContext, params: Record<string, strin
  */
 async function token(rt: Rt, ctx: RequestContext): Promise<Response> {
   if (ctx.method === 'OPTIONS') return djangoOptions(TOKEN_ALLOW)
-  const body = lastValues(await ctx.params(TOKEN_SOURCES))
+  const body = queryDictItems(await ctx.params(TOKEN_SOURCES))
   // oauthlib's Request merges the query and the body, the body winning (oauthlib@v3.3.1:common.py#L394-L395).
   const state = body.state ?? ctx.url.searchParams.getAll('state').at(-1)
   const withState = (error: ProviderError) => (state ? new ProviderError(error.status, error.code, error.description, { ...error.detail, state }) : error)
