@@ -345,6 +345,14 @@ describe('the request log', () => {
     expect(entry!.response.headers).toEqual({ 'cache-control': 'no-store', 'content-type': 'application/json', 'set-cookie': 'b=2' })
   })
 
+  it('shows every query parameter by name, `__proto__` and `constructor` too, repeated or not', () => {
+    const log = new RequestLog()
+    log.record(exchange(1, { url: 'https://x.test/p?__proto__=a&__proto__=b&length=x&constructor=c&toString=t' }))
+    const [entry] = log.list()
+    expect(JSON.stringify(entry!.query)).toBe('{"__proto__":["a","b"],"length":"x","constructor":"c","toString":"t"}')
+    expect(Object.getPrototypeOf(entry!.query)).toBe(Object.prototype)
+  })
+
   it('pages with after and limit', () => {
     const log = new RequestLog()
     for (let i = 0; i < 10; i++) log.record(exchange(i))

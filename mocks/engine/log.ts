@@ -258,10 +258,11 @@ export class RequestLog {
 
 function format(e: Stored): RecordedRequest {
   const url = new URL(e.url)
+  // Own properties, as the headers are: a parameter named `__proto__` (or `constructor`) is one like the others.
   const query: Record<string, string | string[]> = {}
   for (const [k, v] of url.searchParams) {
-    const prev = query[k]
-    query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v]
+    const prev = Object.hasOwn(query, k) ? query[k] : undefined
+    Object.defineProperty(query, k, { value: prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v], enumerable: true, writable: true, configurable: true })
   }
   return {
     id: e.id,
