@@ -156,8 +156,8 @@ class JournalState implements StateFile {
       const store = rt[change.s]
       const c = change.c
       if (c.op === 'set' || c.op === 'touch') restoreEntry(rt, change.s, c.key, c.entry)
-      else if (c.op === 'delete') store.delete(c.key)
-      else store.revoke(c.key, c.at)
+      else if (c.op === 'delete') store.delete(storeKey(rt, change.s, c.key))
+      else store.revoke(storeKey(rt, change.s, c.key), c.at)
     }
   }
 
@@ -238,9 +238,27 @@ function setOffset(fakes: Fakes, offsetMs: number): void {
   if (ahead > 1000) fakes.clock.advance(ahead / 1000)
 }
 
+const KIND = { accessTokens: 'access', refreshTokens: 'refresh' } as const
+
+/**
+ * The key a journal line's token is stored under now. A file written before cal.com's tokens were
+ * keyed by their signature names a JWT where this version keys by a part of it; a key of this
+ * version is no token text (`tokenKey` answers `undefined`) and stays as it is.
+ */
+function storeKey(rt: ProviderRuntime, store: StoreName, key: string): string {
+  return store === 'codes' ? key : (rt.tokenKey(KIND[store], key) ?? key)
+}
+
 /** Puts an entry back where it was, the latest grant included (the stores index the rest themselves). */
 function restoreEntry(rt: ProviderRuntime, store: StoreName, key: string, entry: CodeEntry | TokenEntry): void {
   const now = rt.clock.now()
+  if (store !== 'codes' && (entry as TokenEntry).extras === undefined) {
+    // Written before tokens had `extras` (and keys of their own): the key and the pair are texts.
+    const t = entry as TokenEntry
+    t.extras = rt.tokenExtras(KIND[store], key)
+    if (t.pair !== null) t.pair = rt.tokenKey(store === 'accessTokens' ? 'refresh' : 'access', t.pair) ?? t.pair
+    key = storeKey(rt, store, key)
+  }
   rt[store].set(key, entry as never, now)
   if (store !== 'accessTokens') return
   const t = entry as TokenEntry

@@ -298,8 +298,10 @@ async function memory(p: ProviderId, n: number) {
   // Read before anything else is made: the sample below copies the whole store (`entries()`).
   const after = process.memoryUsage().heapUsed
   const pairs = Math.max(rt.accessTokens.size - sizes[0]!, rt.refreshTokens.size - sizes[1]!)
-  const sample = [...rt.refreshTokens.entries()].at(-1)!
-  return { pairs, bytesPerPair: (after - before) / pairs, tokenChars: sample[0].length + (sample[1].pair?.length ?? 0) }
+  const [key, entry] = [...rt.refreshTokens.entries()].at(-1)!
+  const access = entry.pair === null ? undefined : rt.accessTokens.lookup(entry.pair, 0)
+  const accessChars = access && access.state !== 'unknown' ? rt.tokenText('access', entry.pair!, access.entry).length : 0
+  return { pairs, bytesPerPair: (after - before) / pairs, tokenChars: rt.tokenText('refresh', key, entry).length + accessChars }
 }
 
 /** Writes while N dead entries are swept: the slowest write not overlapping a GC pause, and the GC pauses. */

@@ -4,8 +4,9 @@
  */
 import { expect, it } from 'vitest'
 import { calcomDemoClient as demo } from '../fixtures/calcom.ts'
+import { grantStateOf, listGrants } from '../mocks/dashboard/grants.ts'
 import { verifyJwtHs256 } from '../mocks/engine/crypto.ts'
-import { type CalcomEraId, calcomDefaultOptions } from '../mocks/providers/calcom/profile.ts'
+import { type CalcomEraId, calcomDefaultOptions, calcomEras } from '../mocks/providers/calcom/profile.ts'
 import { type Harness, describeModes, form, locationParams } from './harness.ts'
 import { CODE_CHALLENGE, CODE_VERIFIER } from './placeholders.ts'
 
@@ -101,6 +102,28 @@ for (const era of ['pages-router', 'pages-router-2024', 'app-router', 'app-route
       else expect(again).toMatchObject({ teamId: 101 })
     })
 
+    it('shows each token as the JWT its client holds, though the stores keep it under part of it, and knows its state by it', async () => {
+      const tokens = (await (await exchange(h, await codeOf(h, { scope: legacyScope, subject: '1:team:101' }))).json()) as { access_token: string; refresh_token: string }
+      // A second later: the same claims in the same second are the same JWT.
+      await h.admin('clock', { advanceSeconds: 1 })
+      const refreshed = (await (await legacyRefresh(h, tokens.refresh_token)).json()) as { access_token: string; refresh_token?: string }
+      const rt = h.fakes.runtime('calcom')
+      const now = h.fakes.clock.now()
+      const rows = listGrants(rt, now)
+      // The first era's refreshed token has no teamId claim: written again, it still has none.
+      expect(rows.access.map((r) => r.value)).toEqual([tokens.access_token, refreshed.access_token])
+      expect(rows.refresh.map((r) => r.value)).toEqual([tokens.refresh_token, ...(refreshed.refresh_token ? [refreshed.refresh_token] : [])])
+      expect(grantStateOf(rt, 'access', refreshed.access_token, now)).toBe('live')
+      expect(grantStateOf(rt, 'refresh', tokens.refresh_token, now)).toBe(calcomEras[era].refreshRotation === 'rotate' ? 'rotated' : 'live')
+      expect(grantStateOf(rt, 'access', `${refreshed.access_token}x`, now)).toBeUndefined()
+      expect(grantStateOf(rt, 'access', refreshed.access_token.split('.')[2]!, now)).toBeUndefined()
+      // A state file written before these keys holds the texts: read back, each has the key and extras made now.
+      for (const [kind, text] of [['access', refreshed.access_token], ['refresh', tokens.refresh_token]] as const) {
+        const found = (kind === 'access' ? rt.accessTokens : rt.refreshTokens).lookup(rt.tokenKey(kind, text)!, now)
+        expect(found.state === 'unknown' ? 'unknown' : found.entry.extras).toEqual(rt.tokenExtras(kind, text))
+      }
+    })
+
     it('the consent page offers the user and the teams they own or administer, and refuses another user’s team', async () => {
       const page = await (await h.fetch(`${h.url('calcom', AUTH)}?client_id=${demo.clientId}&scope=${legacyScope}&state=s`)).text()
       expect(page).toContain('value="1:team:101"')
@@ -134,6 +157,25 @@ describeModes('cal.com oauth-service: today', (h) => {
     const second = (await (await v2Exchange(await codeOf(h, { scope: newScope }))).json()) as { refresh_token: string }
     expect((await v2Refresh(second.refresh_token)).status).toBe(200)
     expect((await v2Refresh(first.refresh_token)).status).toBe(400)
+  })
+
+  it('shows a PKCE grant’s tokens as the JWTs its client holds (the refresh JWT carries the challenge), rotated ones as such', async () => {
+    await h.admin('clients', { provider: 'calcom', clientId: 'pub-app', public: true, redirectUris: [redirectUri] })
+    const code = await codeOf(h, { client_id: 'pub-app', scope: newScope, code_challenge: CODE_CHALLENGE, code_challenge_method: 'S256' })
+    const tokens = (await (await v2({ client_id: 'pub-app', grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: CODE_VERIFIER })).json()) as { access_token: string; refresh_token: string }
+    expect(claims(h, tokens.refresh_token)).toMatchObject({ codeChallenge: CODE_CHALLENGE, codeChallengeMethod: 'S256' })
+    await h.admin('clock', { advanceSeconds: 1 })
+    const rotated = (await (await v2({ client_id: 'pub-app', grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).json()) as { access_token: string; refresh_token: string }
+    const rows = listGrants(h.fakes.runtime('calcom'), h.fakes.clock.now())
+    expect(rows.access.map((r) => r.value)).toEqual([tokens.access_token, rotated.access_token])
+    expect(rows.refresh.map((r) => [r.value, r.state])).toEqual([
+      [tokens.refresh_token, 'rotated'],
+      [rotated.refresh_token, 'live'],
+    ])
+    // Read back from a state file written before these keys: the same key and extras as made now.
+    const rt = h.fakes.runtime('calcom')
+    const found = rt.refreshTokens.lookup(rt.tokenKey('refresh', tokens.refresh_token)!, h.fakes.clock.now())
+    expect(found.state === 'unknown' ? 'unknown' : found.entry.extras).toEqual(rt.tokenExtras('refresh', tokens.refresh_token))
   })
 
   it('a failed PKCE check still uses the code up (it is deleted when found)', async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, describe, expect, it } from 'vitest'
+import { listGrants } from '../mocks/dashboard/grants.ts'
 import type { ProviderId } from '../mocks/engine/controls.ts'
 import { type RunningServer, startServer } from '../mocks/server.ts'
 import { StateError, openState } from '../mocks/state.ts'
@@ -34,7 +35,7 @@ async function describeServer(base: string): Promise<Described[]> {
   return index.providers
 }
 
-const SCOPE: Record<string, string> = { calcom: 'READ_BOOKING', bookingsync: 'public', zapier: 'profile', oauth2: 'profile' }
+const SCOPE: Record<string, string> = { calcom: 'PROFILE_READ', bookingsync: 'public', zapier: 'profile', oauth2: 'profile' }
 
 /** Authorization code → tokens with consent mode `allow` (BookingSync and Zapier: one client secret in the body). */
 async function obtainTokens(p: Described, client = p.demoClient): Promise<{ access: string; refresh: string }> {
@@ -103,6 +104,41 @@ describe('serve --state: a restart keeps what the fakes knew', () => {
       server = await startServer({ port: 0, state: openState(file), warn: () => {} })
       const b3 = (await describeServer(server.url)).find((p) => p.id === 'bookingsync')!
       expect(await resourceStatus(b3, later.access)).toBe(200)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('reads a file written before cal.com kept its JWTs under part of them: its tokens work after the restart', async () => {
+    const file = tempFile()
+    let server = await startServer({ port: 0, state: openState(file), warn: () => {} })
+    await adminPost(server.url, 'consent', { provider: 'calcom', mode: 'allow' })
+    const calcom = (await describeServer(server.url)).find((p) => p.id === 'calcom')!
+    const tokens = await obtainTokens(calcom)
+    await server.close()
+    // The file as the version before wrote it: a JWT was its own store key (and its pair's), and entries had no `extras`.
+    const secret = (JSON.parse(Buffer.from(tokens.refresh.split('.')[1]!, 'base64url').toString()) as { secret: string }).secret
+    const signature = tokens.access.split('.')[2]!
+    const written = readFileSync(file, 'utf8')
+    expect(written).toContain(`"${signature}"`)
+    expect(written).toContain(`"${secret}"`)
+    const old = written.replaceAll(`"${signature}"`, `"${tokens.access}"`).replaceAll(`"${secret}"`, `"${tokens.refresh}"`).replace(/,"extras":(null|\{[^}]*\})/g, '')
+    expect(old).not.toContain('"extras"')
+    writeFileSync(file, old)
+    server = await startServer({ port: 0, state: openState(file), warn: () => {} })
+    try {
+      const c2 = (await describeServer(server.url)).find((p) => p.id === 'calcom')!
+      expect((await fetch(c2.endpoints.v2Me!, { headers: { authorization: `Bearer ${tokens.access}` } })).status).toBe(200)
+      const refreshed = await fetch(c2.endpoints.v2Token!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: tokens.refresh, client_id: calcom.demoClient.clientId, client_secret: calcom.demoClient.clientSecret }),
+      })
+      expect(refreshed.status, await refreshed.clone().text()).toBe(200)
+      // The dashboard's rows show the texts the client holds, the rotated-away one as such.
+      const rows = listGrants(server.fakes.runtime('calcom'), server.fakes.clock.now())
+      expect(rows.refresh.map((r) => [r.value, r.state])).toContainEqual([tokens.refresh, 'rotated'])
+      expect(rows.access.map((r) => r.value)).toContain(tokens.access)
     } finally {
       await server.close()
     }

@@ -103,8 +103,9 @@ export function listGrants(rt: ProviderRuntime, now: number, answeredCodes: read
   const allCodes = [...consumed, ...codeRows].sort((a, b) => a.issuedAt - b.issuedAt)
   return {
     codes: last(allCodes),
-    access: last(access).map(([value, e]) => tokenRow('access', value, e, rt.accessTokens, now)),
-    refresh: last(refresh).map(([value, e]) => tokenRow('refresh', value, e, rt.refreshTokens, now)),
+    // A token's text, not its store key (cal.com keeps a JWT under its signature: `ProviderRuntime.tokenText`).
+    access: last(access).map(([key, e]) => tokenRow('access', rt.tokenText('access', key, e), e, rt.accessTokens, now)),
+    refresh: last(refresh).map(([key, e]) => tokenRow('refresh', rt.tokenText('refresh', key, e), e, rt.refreshTokens, now)),
     total: { codes: codes.length, access: access.length, refresh: refresh.length },
   }
 }
@@ -119,9 +120,12 @@ export function grantStateOf(rt: ProviderRuntime, kind: GrantKind, value: string
     // Not held: exchanged or revoked — or never issued; the caller says so in words.
     return found.state === 'unknown' ? undefined : found.state === 'valid' ? 'live' : found.state
   }
-  const stores = kind === 'access' ? [rt.accessTokens] : kind === 'refresh' ? [rt.refreshTokens] : [rt.accessTokens, rt.refreshTokens]
-  for (const store of stores) {
-    const found = store.lookup(value, now)
+  const stores = kind === 'access' ? (['access'] as const) : kind === 'refresh' ? (['refresh'] as const) : (['access', 'refresh'] as const)
+  for (const k of stores) {
+    const store = k === 'access' ? rt.accessTokens : rt.refreshTokens
+    const key = rt.tokenKey(k, value)
+    if (key === undefined) continue
+    const found = store.lookup(key, now)
     if (found.state === 'unknown') continue
     if (found.state === 'valid') return 'live'
     if (found.state === 'expired') return 'expired'

@@ -138,8 +138,15 @@ export interface TokenFormats {
   accessLifetimeSeconds: number
   /** `null`: refresh tokens never expire by themselves. */
   refreshLifetimeSeconds: number | null
+  /** A new token's text; it may set the entry's `extras` (what the text carries beyond it). */
   newAccessToken(entry: TokenEntry): string
   newRefreshToken(entry: TokenEntry): string
+  /**
+   * The key a new token is stored under, for a provider that keys by part of the text
+   * (`ProviderDefinition.tokenKeys`); a flat string, never a slice of the text (it would keep the
+   * whole text alive). Default: the text.
+   */
+  keyOf?(kind: TokenEntry['kind'], text: string, entry: TokenEntry): string
 }
 
 /** The `revokeOnFirstUse` of a token that retires nothing: one shared, frozen empty list. */
@@ -162,9 +169,13 @@ export function sharedScopes(scopes: readonly string[]): string[] {
 }
 
 export interface IssuedTokens {
+  /** The access token's text (what the client is answered). */
   access: string
+  /** Its key in the store (the text itself but where `TokenFormats.keyOf` says otherwise). */
+  accessKey: string
   accessEntry: TokenEntry
   refresh: string | null
+  refreshKey: string | null
   refreshEntry: TokenEntry | null
 }
 
@@ -192,22 +203,26 @@ export function issueTokens(
     firstUsedAt: null,
     revokeOnFirstUse: NOTHING_TO_REVOKE,
     grantId: grant.grantId ?? null,
+    extras: null,
     [ORDER_SLOT]: 0,
   })
   const accessEntry = entry('access', now + formats.accessLifetimeSeconds * 1000, null)
   const access = formats.newAccessToken(accessEntry)
+  const accessKey = formats.keyOf ? formats.keyOf('access', access, accessEntry) : access
   let refresh: string | null = null
+  let refreshKey: string | null = null
   let refreshEntry: TokenEntry | null = null
   if (grant.withRefresh) {
-    refreshEntry = entry('refresh', formats.refreshLifetimeSeconds === null ? null : now + formats.refreshLifetimeSeconds * 1000, access)
+    refreshEntry = entry('refresh', formats.refreshLifetimeSeconds === null ? null : now + formats.refreshLifetimeSeconds * 1000, accessKey)
     refresh = formats.newRefreshToken(refreshEntry)
-    accessEntry.pair = refresh
-    rt.refreshTokens.set(refresh, refreshEntry, now)
+    refreshKey = formats.keyOf ? formats.keyOf('refresh', refresh, refreshEntry) : refresh
+    accessEntry.pair = refreshKey
+    rt.refreshTokens.set(refreshKey, refreshEntry, now)
   }
-  rt.accessTokens.set(access, accessEntry, now)
+  rt.accessTokens.set(accessKey, accessEntry, now)
   const group = subjectGroup(accessEntry)
-  if (group !== null) rt.latestGrants.set(group, access)
-  return { access, accessEntry, refresh, refreshEntry }
+  if (group !== null) rt.latestGrants.set(group, accessKey)
+  return { access, accessKey, accessEntry, refresh, refreshKey, refreshEntry }
 }
 
 /**
@@ -229,7 +244,8 @@ export type RotationMode = 'immediate' | 'on-use' | 'subject' | 'refresh-only' |
 export function rotateRefreshToken(
   rt: ProviderRuntime<unknown, unknown>,
   formats: TokenFormats,
-  old: { token: string; entry: TokenEntry },
+  /** The refresh token presented: its store key and entry. */
+  old: { key: string; entry: TokenEntry },
   scopes: string[],
   mode: RotationMode,
 ): IssuedTokens {
@@ -243,21 +259,21 @@ export function rotateRefreshToken(
   })
   if (mode === 'none') return issued
   if (mode === 'refresh-only') {
-    rt.refreshTokens.revoke(old.token, rt.clock.now())
+    rt.refreshTokens.revoke(old.key, rt.clock.now())
     return issued
   }
   if (mode === 'subject') {
-    revokeRefreshTokensOf(rt, old.entry.clientId, old.entry, issued.refresh)
+    revokeRefreshTokensOf(rt, old.entry.clientId, old.entry, issued.refreshKey)
     return issued
   }
-  const previous = [old.token, ...(old.entry.pair ? [old.entry.pair] : [])]
+  const previous = [old.key, ...(old.entry.pair ? [old.entry.pair] : [])]
   if (mode === 'immediate') revokeTokens(rt, previous)
   else issued.accessEntry.revokeOnFirstUse = previous
   return issued
 }
 
 /**
- * Revokes every refresh token of one client and subject, except `keep`; returns how many.
+ * Revokes every refresh token of one client and subject, except `keep` (a store key); returns how many.
  * O(live tokens of that subject): the refresh token store groups its entries by client and subject.
  */
 export function revokeRefreshTokensOf(rt: ProviderRuntime<unknown, unknown>, clientId: string, subject: GrantSubject, keep: string | null = null): number {
@@ -269,7 +285,7 @@ export function revokeRefreshTokensOf(rt: ProviderRuntime<unknown, unknown>, cli
   return count
 }
 
-/** Revokes tokens wherever they are stored (access or refresh). */
+/** Revokes tokens, by their store keys, wherever they are stored (access or refresh). */
 export function revokeTokens(rt: ProviderRuntime<unknown, unknown>, tokens: readonly string[]): void {
   const now = rt.clock.now()
   for (const t of tokens) {
@@ -320,7 +336,9 @@ export function authenticateBearer(
 ): ResourceAuth {
   if (!token) return { ok: false, reason: 'missing' }
   const now = rt.clock.now()
-  const found: Lookup<TokenEntry> = rt.accessTokens.lookup(token, now)
+  const key = rt.tokenKey('access', token)
+  if (key === undefined) return { ok: false, reason: 'invalid' }
+  const found: Lookup<TokenEntry> = rt.accessTokens.lookup(key, now)
   if (found.state === 'unknown') return { ok: false, reason: 'invalid' }
   if (found.state !== 'valid') return { ok: false, reason: found.state }
   const entry = found.entry
@@ -330,7 +348,7 @@ export function authenticateBearer(
       revokeTokens(rt, entry.revokeOnFirstUse)
       entry.revokeOnFirstUse = NOTHING_TO_REVOKE
     }
-    rt.accessTokens.touch(token)
+    rt.accessTokens.touch(key)
   }
   if (anyOfScopes.length && !anyOfScopes.some((s) => entry.scopes.includes(s))) return { ok: false, reason: 'insufficient_scope' }
   return { ok: true, token, entry }

@@ -57,6 +57,30 @@ export interface TokenEntry extends StoredGrant, GrantSubject {
   revokeOnFirstUse: string[]
   /** The authorization grant the token descends from (its code's `grantId`); `null` where untracked. */
   grantId?: string | null
+  /**
+   * What the token's text carries beyond this entry, where a provider stores tokens under a part
+   * of their text (`ProviderDefinition.tokenKeys`: cal.com's JWTs); `null` elsewhere. Made by the
+   * provider's `TokenFormats`, read back by its `tokenKeys.textOf`.
+   */
+  extras?: Readonly<Record<string, unknown>> | null
+}
+
+export type TokenKind = TokenEntry['kind']
+
+/**
+ * How a provider's tokens are keyed in its stores when not by their whole text. A cal.com token is
+ * a JWT of ~380 characters; stored under its signature (or a refresh token under its `secret`
+ * claim, the row cal.com itself finds it by), a live pair costs ~650 bytes less, and the JWT is
+ * written again, byte for byte, from the entry wherever it is shown (the dashboard). Pairs
+ * (`TokenEntry.pair`), `latestGrants`, `revokeOnFirstUse` and the state file hold keys.
+ */
+export interface TokenKeys<Data = unknown, Options = unknown> {
+  /** The store key of a token's text as a client presents it; `undefined` when it cannot be one of this provider's tokens. */
+  keyOf(kind: TokenKind, text: string): string | undefined
+  /** The `extras` an entry of this text keeps (a state file written before keys: its entries carry none). */
+  extrasOf(kind: TokenKind, text: string): TokenEntry['extras']
+  /** The token's text, written again from its key and entry. */
+  textOf(rt: ProviderRuntime<Data, Options>, kind: TokenKind, key: string, entry: Readonly<TokenEntry>): string
 }
 
 /** The per-provider state and shared services a provider's routes work with. */
@@ -78,6 +102,12 @@ export interface ProviderRuntime<Data = unknown, Options = unknown> {
   client(clientId: unknown): Client | undefined
   /** Revokes every code and token issued to a client (docs/server.md, `POST /__admin/revoke`). */
   revokeClient(clientId: string): number
+  /** The store key of a token's text (`ProviderDefinition.tokenKeys`; by default the text); `undefined`: none of ours. */
+  tokenKey(kind: TokenKind, text: string): string | undefined
+  /** A stored token's text, from its key and entry (by default the key). */
+  tokenText(kind: TokenKind, key: string, entry: Readonly<TokenEntry>): string
+  /** The `extras` an entry of this token text keeps (by default none). */
+  tokenExtras(kind: TokenKind, text: string): TokenEntry['extras']
 }
 
 /** What a route handler receives. The adapters build the Request; nothing here is adapter-specific. */
@@ -159,6 +189,8 @@ export interface ProviderDefinition<Data = unknown, Options = unknown> {
    * throws. Refresh tokens are always grouped (a subject's refresh tokens are revoked together).
    */
   accessTokenGroups?: boolean
+  /** How tokens are keyed when not by their whole text (cal.com); by default a token is its own key. */
+  tokenKeys?: TokenKeys<Data, Options>
   /** The provider's default error shape. */
   renderError(error: ProviderError, ctx: RequestContext): Response
   /** The error an injected fault answers with (docs/server.md, faults: "the provider's error shape"). */
@@ -442,6 +474,7 @@ export function createRuntime<Data, Options>(
   // Built on first use: the server answers its first requests (`GET /`, the control API) without
   // loading @mswjs/data (./msw-data.ts), and a provider never asked for never builds its data.
   let data: { value: Data } | undefined
+  const keys = def.tokenKeys
   const rt: ProviderRuntime<Data, Options> = {
     id: def.id,
     clock: services.clock,
@@ -473,6 +506,9 @@ export function createRuntime<Data, Options>(
       for (const key of [...rt.latestGrants.keys()]) if (key.startsWith(`${clientId}|`)) rt.latestGrants.delete(key)
       return count
     },
+    tokenKey: keys ? (kind, text) => keys.keyOf(kind, text) : (_kind, text) => text,
+    tokenText: keys ? (kind, key, entry) => keys.textOf(rt, kind, key, entry) : (_kind, key) => key,
+    tokenExtras: keys ? (kind, text) => keys.extrasOf(kind, text) : () => null,
   }
   return rt
 }

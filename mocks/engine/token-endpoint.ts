@@ -44,7 +44,8 @@ export interface TokenState {
   redirectUri: string | null
   /** The refresh token presented, then (once checked) its entry. */
   refreshToken: string | null
-  refresh: { token: string; entry: TokenEntry } | null
+  /** The refresh token presented: its store key and entry. */
+  refresh: { key: string; entry: TokenEntry } | null
   scopes: string[] | null
 }
 
@@ -219,10 +220,10 @@ export async function handleTokenRequest(rt: ProviderRuntime<unknown, unknown>, 
         break
       }
       case 'refresh-token': {
-        const token = state.refreshToken ?? ''
-        const found = rt.refreshTokens.lookup(token, now)
-        if (found.state !== 'valid' || (state.client && found.entry.clientId !== state.client.clientId)) return fail('invalid_grant')
-        state.refresh = { token, entry: found.entry }
+        const key = rt.tokenKey('refresh', state.refreshToken ?? '')
+        const found = key === undefined ? undefined : rt.refreshTokens.lookup(key, now)
+        if (key === undefined || found?.state !== 'valid' || (state.client && found.entry.clientId !== state.client.clientId)) return fail('invalid_grant')
+        state.refresh = { key, entry: found.entry }
         break
       }
       case 'refresh-client-match':

@@ -12,13 +12,13 @@ import { z } from 'zod'
 import { calcomDefaultUserId, calcomDemoClient } from '../../../fixtures/calcom.ts'
 import { type AuthorizeFailure, type AuthorizeProfile, handleAuthorizationRequest } from '../../engine/authorize.ts'
 import type { Client } from '../../engine/clients.ts'
-import { randomBase64url, safeEqual, signJwtHs256, verifyJwtHs256 } from '../../engine/crypto.ts'
+import { asciiFlat, randomBase64url, safeEqual, signJwtHs256, verifyJwtHs256 } from '../../engine/crypto.ts'
 import { ProviderError, reasonPhrase } from '../../engine/errors.ts'
 import { bearerToken, json, textResponse } from '../../engine/http.ts'
 import { type TokenFormats, authenticateBearer, issueTokens, revokeRefreshTokensOf } from '../../engine/oauth.ts'
 import { type Params, lastValues } from '../../engine/params.ts'
 import { type PkceProfile, verifyPkce } from '../../engine/pkce.ts'
-import { type CodeEntry, type GrantSubject, type ProviderRuntime, type RequestContext, type Route, type TokenEntry, defineProvider } from '../../engine/provider.ts'
+import { type CodeEntry, type GrantSubject, type ProviderRuntime, type RequestContext, type Route, type TokenEntry, type TokenKeys, defineProvider } from '../../engine/provider.ts'
 import { type CalcomData, createCalcomData } from './data.ts'
 import { calcomBlankPage, calcomConsentPage, calcomErrorPage } from './pages.ts'
 import { type CalcomEra, type CalcomOptions, calcomEras, calcomOptionsSchema, calcomProfile as P } from './profile.ts'
@@ -55,27 +55,106 @@ const RFC_HEADERS = { 'content-type': 'application/json;charset=UTF-8', 'cache-c
 // ---------------------------------------------------------------------------------------------
 
 interface MintOptions {
-  /** The access token's claims without `teamId` (a refreshed token in the first pages-router era). */
+  /** The tokens' claims without `teamId` (a refreshed token in the first pages-router era). */
   dropTeam?: boolean
-  /** Extra refresh-token claims: `secret` (index 027e9710 `mintTokens`), the PKCE challenge (4e0798577). */
-  refreshClaims?: Record<string, unknown>
+  /** The refresh JWT's `secret` claim (index 027e9710 `mintTokens`): OAuthService eras. */
+  secret?: string
+  /** The code's PKCE challenge, carried by the refresh JWT after the secret (4e0798577). */
+  pkce?: { codeChallenge: unknown; codeChallengeMethod: unknown }
 }
 
 /**
- * Claims in jsonwebtoken's order: the payload `{userId, teamId, scope, token_type, clientId, …}`,
- * then `iat`, then `exp` (68bd877c5:apps/web/pages/api/auth/oauth/token.ts#L79-L103).
+ * What a JWT carries beyond its entry (`TokenEntry.extras`). The stores keep an access JWT under
+ * its signature and a refresh JWT under its `secret` claim — the row cal.com itself finds it by
+ * (`findBySecret`, index 027e9710) — or, before the OAuthService had secrets, its signature; the
+ * JWT is written again from the entry where it is shown (`calcomTokenKeys`). ~380 characters a
+ * token kept twice as a key and a pair otherwise: 1,600 bytes a live pair, ~950 so.
  */
-function formats(rt: Rt, options: MintOptions = {}): TokenFormats {
-  const sign = (entry: TokenEntry, type: string, lifetime: number, extra: Record<string, unknown> = {}) => {
-    const iat = Math.floor(entry.issuedAt / 1000)
-    const team = options.dropTeam ? {} : { teamId: entry.teamId }
-    return signJwtHs256({ userId: entry.userId, ...team, scope: entry.scopes, token_type: type, clientId: entry.clientId, ...extra, iat, exp: iat + lifetime }, rt.options.jwtSecret)
+type JwtExtras = {
+  /** The key is the refresh JWT's `secret` claim. */
+  secret?: true
+  /** No `teamId` claim. */
+  dropTeam?: true
+  /** The PKCE claims of a refresh JWT (both, in this order, when the code had a challenge). */
+  codeChallenge?: unknown
+  codeChallengeMethod?: unknown
+}
+const SECRET_KEYED: JwtExtras = Object.freeze({ secret: true })
+const NO_TEAM: JwtExtras = Object.freeze({ dropTeam: true })
+
+/**
+ * Claims in jsonwebtoken's order: the payload `{userId, teamId, scope, token_type, clientId, …}`,
+ * then `iat`, then `exp` (68bd877c5:apps/web/pages/api/auth/oauth/token.ts#L79-L103); a refresh
+ * JWT's `secret` and PKCE claims before `iat` (index 027e9710 `mintTokens`). `secret` is the
+ * refresh token's key where its extras say so.
+ */
+function jwt(rt: Rt, entry: Readonly<TokenEntry>, kind: TokenEntry['kind'], secret?: string): string {
+  // Made by `formats` below (or `extrasOf`), so of this shape.
+  const x = (entry.extras ?? {}) as JwtExtras
+  const iat = Math.floor(entry.issuedAt / 1000)
+  const team = x.dropTeam ? {} : { teamId: entry.teamId }
+  const extra = x.secret && secret !== undefined ? { secret, ...('codeChallenge' in x ? { codeChallenge: x.codeChallenge, codeChallengeMethod: x.codeChallengeMethod } : {}) } : {}
+  const lifetime = kind === 'access' ? P.accessLifetimeSeconds : P.refreshLifetimeSeconds
+  return signJwtHs256({ userId: entry.userId, ...team, scope: entry.scopes, token_type: P.tokenTypes[kind], clientId: entry.clientId, ...extra, iat, exp: iat + lifetime }, rt.options.jwtSecret)
+}
+
+/** A compact JWT's signature, `undefined` for anything else; a slice of `text` (flatten it to keep it). */
+function signatureOf(text: string): string | undefined {
+  const first = text.indexOf('.')
+  const last = text.lastIndexOf('.')
+  if (first <= 0 || first === last || text.indexOf('.', first + 1) !== last) return undefined
+  return text.slice(last + 1)
+}
+
+/** The JSON payload of a compact JWT, unverified; `undefined` when it is none. */
+function payloadOf(text: string): Record<string, unknown> | undefined {
+  try {
+    const payload: unknown = JSON.parse(Buffer.from(text.split('.')[1] ?? '', 'base64url').toString('utf8'))
+    return typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
   }
+}
+
+/** The store key of a JWT whose claims are known (verified): a refresh token's `secret`, else its signature. */
+function keyOfClaims(kind: TokenEntry['kind'], text: string, claims: Readonly<Record<string, unknown>>): string | undefined {
+  return kind === 'refresh' && typeof claims.secret === 'string' ? claims.secret : signatureOf(text)
+}
+
+/** cal.com's tokens in the stores, keyed by part of their JWT (`JwtExtras`). */
+const calcomTokenKeys: TokenKeys<CalcomData, CalcomOptions> = {
+  keyOf(kind, text) {
+    if (signatureOf(text) === undefined) return undefined
+    return keyOfClaims(kind, text, kind === 'refresh' ? (payloadOf(text) ?? {}) : {})
+  },
+  extrasOf(kind, text) {
+    const claims = payloadOf(text) ?? {}
+    const x: JwtExtras = {}
+    if (kind === 'refresh' && typeof claims.secret === 'string') x.secret = true
+    if (!('teamId' in claims)) x.dropTeam = true
+    if (x.secret && 'codeChallenge' in claims) Object.assign(x, { codeChallenge: claims.codeChallenge, codeChallengeMethod: claims.codeChallengeMethod })
+    return Object.keys(x).length ? x : null
+  },
+  textOf: (rt, kind, key, entry) => jwt(rt, entry, kind, key),
+}
+
+/** Tokens as `jsonwebtoken.sign(payload, CALENDSO_ENCRYPTION_KEY, { expiresIn })` makes them (`jwt`). */
+function formats(rt: Rt, options: MintOptions = {}): TokenFormats {
+  const accessExtras = options.dropTeam ? NO_TEAM : null
+  const refreshExtras = options.secret === undefined ? accessExtras : options.pkce ? { secret: true as const, ...options.pkce } : SECRET_KEYED
   return {
     accessLifetimeSeconds: P.accessLifetimeSeconds,
     refreshLifetimeSeconds: P.refreshLifetimeSeconds,
-    newAccessToken: (e) => sign(e, P.tokenTypes.access, P.accessLifetimeSeconds),
-    newRefreshToken: (e) => sign(e, P.tokenTypes.refresh, P.refreshLifetimeSeconds, options.refreshClaims),
+    newAccessToken: (e) => {
+      e.extras = accessExtras
+      return jwt(rt, e, 'access')
+    },
+    newRefreshToken: (e) => {
+      e.extras = refreshExtras
+      return jwt(rt, e, 'refresh', options.secret)
+    },
+    // The secret is a string of its own; a signature is cut from the JWT, so copied flat.
+    keyOf: (kind, text) => (kind === 'refresh' && options.secret !== undefined ? options.secret : asciiFlat(signatureOf(text)!)),
   }
 }
 
@@ -83,12 +162,14 @@ function formats(rt: Rt, options: MintOptions = {}): TokenFormats {
  * A JWT that verifies (signature, `exp`), has the wanted `token_type`, and is not revoked in the
  * store (the control API's revoke reaches it; cal.com itself never revokes an access JWT).
  */
-function verified(rt: Rt, token: string | undefined, type: 'access' | 'refresh'): { claims: Record<string, unknown>; entry: TokenEntry } | undefined {
+function verified(rt: Rt, token: string | undefined, type: 'access' | 'refresh'): { claims: Record<string, unknown>; key: string; entry: TokenEntry } | undefined {
   if (!token) return undefined
   const claims = verifyJwtHs256(token, rt.options.jwtSecret, rt.clock.nowSeconds())
   if (!claims || claims.token_type !== P.tokenTypes[type]) return undefined
-  const found = (type === 'access' ? rt.accessTokens : rt.refreshTokens).lookup(token, rt.clock.now())
-  return found.state === 'valid' ? { claims, entry: found.entry } : undefined
+  const key = keyOfClaims(type, token, claims)
+  if (key === undefined) return undefined
+  const found = (type === 'access' ? rt.accessTokens : rt.refreshTokens).lookup(key, rt.clock.now())
+  return found.state === 'valid' ? { claims, key, entry: found.entry } : undefined
 }
 
 const subjectOf = (e: { userId: number | null; teamId: number | null }): GrantSubject => ({ userId: e.userId, teamId: e.teamId, accountId: null })
@@ -192,7 +273,8 @@ async function legacyRefresh(rt: Rt, ctx: RequestContext): Promise<Response> {
     grantType: 'refresh_token',
     withRefresh: e.refreshRotation !== 'none',
   })
-  if (e.refreshRotation === 'none') issued.accessEntry.pair = token
+  // Its pair is the refresh token presented (a slice of it: copied flat).
+  if (e.refreshRotation === 'none') issued.accessEntry.pair = asciiFlat(old.key)
   const body = e.refreshRotation === 'none' ? { access_token: issued.access } : { access_token: issued.access, refresh_token: issued.refresh }
   return e.body === 'next-pages' ? pagesJson(body) : appJson(body)
 }
@@ -237,8 +319,8 @@ const PKCE: PkceProfile = {
 
 /** `mintTokens` + the refresh row (index 027e9710): the refresh JWT carries a `secret` (and the code's PKCE challenge). */
 function mint(rt: Rt, client: Client, subject: GrantSubject, scopes: string[], code?: CodeEntry) {
-  const pkceClaims = code?.codeChallenge ? { codeChallenge: code.codeChallenge, codeChallengeMethod: code.codeChallengeMethod } : {}
-  return issueTokens(rt, formats(rt, { refreshClaims: { secret: randomBase64url(32), ...pkceClaims } }), { clientId: client.clientId, subject, scopes, grantType: code ? 'authorization_code' : 'refresh_token', withRefresh: true })
+  const pkce = code?.codeChallenge ? { codeChallenge: code.codeChallenge, codeChallengeMethod: code.codeChallengeMethod } : undefined
+  return issueTokens(rt, formats(rt, { secret: randomBase64url(32), pkce }), { clientId: client.clientId, subject, scopes, grantType: code ? 'authorization_code' : 'refresh_token', withRefresh: true })
 }
 
 /** `exchangeCodeForTokens(clientId, code, secret, redirectUri, verifier)`, in the service's order. */
@@ -268,13 +350,13 @@ function refreshTokens(rt: Rt, p: { clientId: string; refreshToken: string; secr
   const teamId = typeof claims.teamId === 'number' ? claims.teamId : null
   ensureAccessAllowed(client, userId)
   // `findBySecret(secret)`: a rotated-away (or revoked) refresh token's row is gone.
-  const row = rt.refreshTokens.lookup(p.refreshToken, rt.clock.now())
+  const row = rt.refreshTokens.lookup(keyOfClaims('refresh', p.refreshToken, claims) ?? '', rt.clock.now())
   if (row.state !== 'valid') throw new ServiceError(400, 'invalid_grant', 'refresh_token_revoked')
   if (userId === null && teamId === null) throw new ServiceError(400, 'invalid_grant', 'invalid_refresh_token')
   const subject = { userId, teamId, accountId: null }
   const issued = mint(rt, client, subject, Array.isArray(claims.scope) ? (claims.scope as string[]) : [])
   // `rotateTokenForUser`: every earlier refresh token of this client and user (or team) goes.
-  revokeRefreshTokensOf(rt, client.clientId, subject, issued.refresh)
+  revokeRefreshTokensOf(rt, client.clientId, subject, issued.refreshKey)
   return issued
 }
 
@@ -583,6 +665,7 @@ export const calcom = defineProvider<CalcomData, CalcomOptions>({
   hosts: { app: P.host, api: P.apiHost },
   createData: createCalcomData,
   demoClients: () => [calcomDemoClient],
+  tokenKeys: calcomTokenKeys,
   users: {
     schema: z
       .object({

@@ -194,7 +194,8 @@ export function createOauth2Provider(P: Oauth2Profile): ProviderDefinition<Oauth
       return fail('invalid_grant', 'refresh_reused')
     }
     if (found.state !== 'valid') return fail('invalid_grant', 'invalid_refresh')
-    state.refresh = { token, entry: found.entry }
+    // The generic provider's tokens are their own keys.
+    state.refresh = { key: token, entry: found.entry }
   }
 
   /** RFC 6749 §4.4: "The client credentials grant type MUST only be used by confidential clients." */
