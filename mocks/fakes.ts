@@ -282,7 +282,7 @@ export function createFakes(options: FakesOptions = {}): Fakes {
         rt.codes.clear()
         rt.accessTokens.clear()
         rt.refreshTokens.clear()
-        rt.latestGrants.clear()
+        rt.latestGrants?.clear()
         rt.data = def.createData()
       }
       emit({ kind: 'reset' })

@@ -260,7 +260,7 @@ function restoreEntry(rt: ProviderRuntime, store: StoreName, key: string, entry:
     key = storeKey(rt, store, key)
   }
   rt[store].set(key, entry as never, now)
-  if (store !== 'accessTokens') return
+  if (store !== 'accessTokens' || !rt.latestGrants) return
   const t = entry as TokenEntry
   if (t.userId === null && t.teamId === null && t.accountId === null) return
   rt.latestGrants.set(latestGrantKey(t.clientId, t), key)

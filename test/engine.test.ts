@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { latestGrant } from '../mocks/engine/authorize.ts'
 import { createClock } from '../mocks/engine/clock.ts'
 import { type ExchangeRecord, RequestLog } from '../mocks/engine/log.ts'
 import { randomAlphanumeric, safeEqual, signJwtHs256, verifyJwtHs256 } from '../mocks/engine/crypto.ts'
 import { escapeHtml, page, withParams } from '../mocks/engine/http.ts'
+import { issueTokens } from '../mocks/engine/oauth.ts'
 import { readParams, validateParams } from '../mocks/engine/params.ts'
 import { ExpiringStore, ORDER_SLOT, SWEEP_STEP, type StoredGrant } from '../mocks/engine/store.ts'
+import { createFakes } from '../mocks/fakes.ts'
 
 describe('the clock', () => {
   it('follows its base time and moves forward with advance(seconds)', () => {
@@ -208,6 +211,19 @@ describe('the expiring store', () => {
     expect(() => [...ungrouped.liveOf('g')]).toThrow(/no groups/)
     expect(() => ungrouped.groupsOf('c')).toThrow(/no groups/)
     expect(() => ungrouped.hasLiveTagged('g', 'read')).toThrow(/no groups/)
+  })
+
+  it('keeps the newest grant per client and subject only for a provider that asks (Zapier), and refuses the question elsewhere', async () => {
+    const fakes = createFakes({ providers: ['zapier', 'calcom'] })
+    for (const p of ['zapier', 'calcom'] as const) {
+      const rt = fakes.runtime(p)
+      const client = fakes.clients(p)[0]!
+      issueTokens(rt, { accessLifetimeSeconds: 60, refreshLifetimeSeconds: null, newAccessToken: () => `a-${p}`, newRefreshToken: () => `r-${p}` }, { clientId: client.clientId, subject: { userId: 1, teamId: null, accountId: null }, scopes: [], grantType: 'authorization_code', withRefresh: true })
+    }
+    const subject = { userId: 1, teamId: null, accountId: null }
+    expect(latestGrant(fakes.runtime('zapier'), fakes.clients('zapier')[0]!.clientId, subject)).toMatchObject({ key: 'a-zapier', state: 'valid' })
+    expect(fakes.runtime('calcom').latestGrants).toBeNull()
+    expect(() => latestGrant(fakes.runtime('calcom'), fakes.clients('calcom')[0]!.clientId, subject)).toThrow(/does not keep its latest grants/)
   })
 })
 

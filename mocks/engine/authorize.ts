@@ -408,10 +408,15 @@ export function issueAuthorizationCode(
   return code
 }
 
-/** The newest access token issued to this client for this subject, if it is still in the store. */
-export function latestGrant(rt: ProviderRuntime<unknown, unknown>, clientId: string, subject: GrantSubject): { token: string; entry: TokenEntry; state: 'valid' | 'expired' | 'revoked' } | undefined {
-  const token = rt.latestGrants.get(latestGrantKey(clientId, subject))
-  if (!token) return undefined
-  const found = rt.accessTokens.lookup(token, rt.clock.now())
-  return found.state === 'unknown' ? undefined : { token, entry: found.entry, state: found.state }
+/**
+ * The newest access token issued to this client for this subject (its key), if it is still in the
+ * store. Only for a provider that keeps them (`ProviderDefinition.keepsLatestGrants`): for another
+ * it throws — "none" would be a wrong answer, and a silent one.
+ */
+export function latestGrant(rt: ProviderRuntime<unknown, unknown>, clientId: string, subject: GrantSubject): { key: string; entry: TokenEntry; state: 'valid' | 'expired' | 'revoked' } | undefined {
+  if (!rt.latestGrants) throw new Error(`${rt.id} does not keep its latest grants (keepsLatestGrants in its definition)`)
+  const key = rt.latestGrants.get(latestGrantKey(clientId, subject))
+  if (!key) return undefined
+  const found = rt.accessTokens.lookup(key, rt.clock.now())
+  return found.state === 'unknown' ? undefined : { key, entry: found.entry, state: found.state }
 }

@@ -220,8 +220,10 @@ export function issueTokens(
     rt.refreshTokens.set(refreshKey, refreshEntry, now)
   }
   rt.accessTokens.set(accessKey, accessEntry, now)
-  const group = subjectGroup(accessEntry)
-  if (group !== null) rt.latestGrants.set(group, accessKey)
+  if (rt.latestGrants) {
+    const group = subjectGroup(accessEntry)
+    if (group !== null) rt.latestGrants.set(group, accessKey)
+  }
   return { access, accessKey, accessEntry, refresh, refreshKey, refreshEntry }
 }
 

@@ -91,8 +91,11 @@ export interface ProviderRuntime<Data = unknown, Options = unknown> {
   readonly codes: ExpiringStore<CodeEntry>
   readonly accessTokens: ExpiringStore<TokenEntry>
   readonly refreshTokens: ExpiringStore<TokenEntry>
-  /** The newest access token per client and subject (`latestGrantKey`): what "already approved" is judged by. */
-  readonly latestGrants: Map<string, string>
+  /**
+   * The newest access token (its key) per client and subject (`latestGrantKey`): what "already
+   * approved" is judged by. `null` where the provider does not ask (`keepsLatestGrants`).
+   */
+  readonly latestGrants: Map<string, string> | null
   /** The provider's options (its profile switches); replaced, never mutated, by `Fakes.setOptions`. */
   options: Options
   data: Data
@@ -189,6 +192,13 @@ export interface ProviderDefinition<Data = unknown, Options = unknown> {
    * throws. Refresh tokens are always grouped (a subject's refresh tokens are revoked together).
    */
   accessTokenGroups?: boolean
+  /**
+   * Whether the runtime keeps each client and subject's newest access token (`latestGrants`):
+   * Zapier's `approval_prompt=auto` judges by it. Off, a provider saves that map (~50 bytes a pair
+   * when every pair has its own user, `npm run bench`, memory) and one write per issue;
+   * `latestGrant()` on it throws.
+   */
+  keepsLatestGrants?: boolean
   /** How tokens are keyed when not by their whole text (cal.com); by default a token is its own key. */
   tokenKeys?: TokenKeys<Data, Options>
   /** The provider's default error shape. */
@@ -483,7 +493,7 @@ export function createRuntime<Data, Options>(
     // Grouped by client and subject where a provider asks by them, so nothing on the request path walks a store (./store.ts).
     accessTokens: new ExpiringStore<TokenEntry>({ maxEntries: services.maxGrants, ...(def.accessTokenGroups ? { groupOf: subjectGroup, tagOf: (e: TokenEntry) => scopeTag(e.scopes) } : {}) }),
     refreshTokens: new ExpiringStore<TokenEntry>({ maxEntries: services.maxGrants, groupOf: subjectGroup }),
-    latestGrants: new Map(),
+    latestGrants: def.keepsLatestGrants ? new Map() : null,
     options: def.optionsSchema.parse(options),
     get data(): Data {
       data ??= { value: def.createData() }
@@ -503,7 +513,8 @@ export function createRuntime<Data, Options>(
       for (const [code] of [...rt.codes.entriesOf(clientId)]) if (rt.codes.delete(code)) count++
       count += rt.accessTokens.revokeClient(clientId, now)
       count += rt.refreshTokens.revokeClient(clientId, now)
-      for (const key of [...rt.latestGrants.keys()]) if (key.startsWith(`${clientId}|`)) rt.latestGrants.delete(key)
+      const latest = rt.latestGrants
+      if (latest) for (const key of [...latest.keys()]) if (key.startsWith(`${clientId}|`)) latest.delete(key)
       return count
     },
     tokenKey: keys ? (kind, text) => keys.keyOf(kind, text) : (_kind, text) => text,

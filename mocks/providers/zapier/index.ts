@@ -698,6 +698,8 @@ export const zapier = defineProvider<ZapierData, ZapierOptions>({
   hosts: P.hosts,
   createData: createZapierData,
   demoClients: () => [zapierDemoClient],
+  // `approval_prompt=auto` (`skipConsent`): the user's newest token for this client.
+  keepsLatestGrants: true,
   users: {
     schema: z
       .object({
