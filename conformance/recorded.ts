@@ -5,6 +5,7 @@
  * check sees exactly what the client sent.
  */
 import type { RecordedRequest } from '../mocks/engine/controls.ts'
+import { paramRecord } from '../mocks/engine/params.ts'
 
 export type TokenKind = 'exchange' | 'refresh' | 'other'
 
@@ -47,13 +48,14 @@ async function parseBody(r: RecordedRequest): Promise<Record<string, string>> {
     }
     if (type.includes('multipart/form-data')) {
       const form = await new Response(r.body, { headers: { 'content-type': type } }).formData()
-      const out: Record<string, string> = {}
+      const out = paramRecord<string>()
       form.forEach((v, k) => {
         if (typeof v === 'string' && !(k in out)) out[k] = v
       })
       return out
     }
-    const out: Record<string, string> = {}
+    // No inherited names: `k in out` would skip `constructor`, and `out.__proto__ = v` would drop it.
+    const out = paramRecord<string>()
     for (const [k, v] of new URLSearchParams(r.body)) if (!(k in out)) out[k] = v
     return out
   } catch {
@@ -79,7 +81,7 @@ function parseBasic(value: string | undefined): { id: string; secret: string } |
 }
 
 export async function parseRequest(r: RecordedRequest): Promise<ParsedRequest> {
-  const queryParams: Record<string, string> = {}
+  const queryParams = paramRecord<string>()
   for (const [k, v] of Object.entries(r.query)) {
     const f = first(v)
     if (f !== undefined) queryParams[k] = f

@@ -70,6 +70,12 @@ function hiddenFields(page: string): Record<string, string> {
 }
 
 describeModes('Zapier authorize', (h) => {
+  it('carries every authorize parameter into the consent form by its own name, __proto__ and constructor too', async () => {
+    const page = await (await h.fetch(`${authorizeUrl(h)}&__proto__=p&constructor=c`)).text()
+    expect(page).toContain('<input type="hidden" name="__proto__" value="p">')
+    expect(page).toContain('<input type="hidden" name="constructor" value="c">')
+  })
+
   it('accepts the consent form a browser posts from the page with its csrfmiddlewaretoken, and refuses it from elsewhere or without the token', async () => {
     const page = await h.fetch(authorizeUrl(h))
     expect(page.status).toBe(200)

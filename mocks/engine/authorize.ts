@@ -10,7 +10,7 @@ import type { Client } from './clients.ts'
 import { randomBase64url, safeEqual } from './crypto.ts'
 import { redirect, withParams } from './http.ts'
 import { type RedirectUriMatch, latestGrantKey, redirectUriAllowed, unique } from './oauth.ts'
-import type { Params } from './params.ts'
+import { type Params, paramRecord } from './params.ts'
 import { type PkceChallenge, type PkceProfile, checkPkceRequest } from './pkce.ts'
 import type { CodeEntry, GrantSubject, ProviderRuntime, RequestContext, TokenEntry } from './provider.ts'
 import { ORDER_SLOT } from './store.ts'
@@ -344,7 +344,8 @@ export async function handleAuthorizationRequest<Data>(
   if (mode === 'allow' && defaultChoice) return issue(defaultChoice.subject)
   if (defaultChoice && profile.skipConsent?.(rt, { client: theClient, subject: defaultChoice.subject, scopes, params })) return issue(defaultChoice.subject)
   const users = profile.users(rt.data)
-  const hidden: Record<string, string> = {}
+  // Every parameter by its name, `__proto__` too (a plain `{}` would drop it).
+  const hidden = paramRecord<string>()
   for (const [k, v] of Object.entries(params)) if (typeof v === 'string') hidden[k] = v
   return profile.consentPage(
     {
