@@ -18,13 +18,20 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } f
 import { dirname } from 'node:path'
 import type { Client } from './engine/clients.ts'
 import type { ConsentMode, ProviderId } from './engine/controls.ts'
+import { asciiFlat } from './engine/crypto.ts'
 import type { CodeEntry, ProviderRuntime, TokenEntry } from './engine/provider.ts'
 import type { StoreChange } from './engine/store.ts'
 import { latestGrantKey } from './engine/oauth.ts'
 import type { Fakes } from './fakes.ts'
 
 const FORMAT = 'oauth-fakes-state'
-const VERSION = 1
+/**
+ * 2: cal.com's tokens are kept under their signature or `secret` claim (the fakes' store keys),
+ * with the `extras` their JWTs are written again from. 1 (read, re-keyed): under their whole JWT.
+ * An older version refuses a file of 2 rather than answering 401 to every cal.com token in it.
+ */
+const VERSION = 2
+const READS: readonly number[] = [1, 2]
 /** Lines of journal before it is folded into a new snapshot. */
 const COMPACT_AFTER = 20_000
 /** Clock moves smaller than this are not journalled (the control API moves it by whole seconds). */
@@ -77,7 +84,7 @@ export function openState(path: string): StateFile {
   return new JournalState(path, loaded)
 }
 
-function parse(path: string, text: string): { snapshot: Snapshot | null; changes: Change[] } {
+function parse(path: string, text: string): { snapshot: Snapshot | null; changes: Change[]; version: number } {
   const lines = text.split('\n')
   // The last element is '' when the file ends with a newline; anything else there is a torn append.
   const complete = lines.slice(0, -1)
@@ -89,7 +96,7 @@ function parse(path: string, text: string): { snapshot: Snapshot | null; changes
   }
   const h = header as { format?: string; version?: number }
   if (h.format !== FORMAT) throw new StateError(`${path}: not an oauth-fakes state file (refusing to overwrite it; use another --state file)`)
-  if (h.version !== VERSION) throw new StateError(`${path}: state format ${h.version}, this version reads ${VERSION}`)
+  if (!READS.includes(h.version ?? NaN)) throw new StateError(`${path}: state format ${h.version}, this version reads ${READS.join(' and ')}`)
   let snapshot: Snapshot | null = null
   const changes: Change[] = []
   complete.slice(1).forEach((line, i) => {
@@ -102,8 +109,10 @@ function parse(path: string, text: string): { snapshot: Snapshot | null; changes
     if (record.t === 'snapshot') snapshot = record as Snapshot
     else changes.push(record as Change)
   })
-  return { snapshot, changes }
+  return { snapshot, changes, version: h.version! }
 }
+
+type Loaded = ReturnType<typeof parse>
 
 class JournalState implements StateFile {
   readonly path: string
@@ -111,10 +120,10 @@ class JournalState implements StateFile {
   #pending: string[] = []
   #journalLines = 0
   #fakes: Fakes | null = null
-  #loaded: { snapshot: Snapshot | null; changes: Change[] } | null
+  #loaded: Loaded | null
   #lastOffset = 0
 
-  constructor(path: string, loaded: { snapshot: Snapshot | null; changes: Change[] } | null) {
+  constructor(path: string, loaded: Loaded | null) {
     this.path = path
     this.#loaded = loaded
   }
@@ -128,7 +137,8 @@ class JournalState implements StateFile {
     this.#listen(fakes)
   }
 
-  #restore(fakes: Fakes, { snapshot, changes }: { snapshot: Snapshot | null; changes: Change[] }): void {
+  #restore(fakes: Fakes, { snapshot, changes, version }: Loaded): void {
+    const texts = version === 1
     if (snapshot) {
       setOffset(fakes, snapshot.clockOffsetMs)
       for (const c of snapshot.clients) if (fakes.providers.includes(c.provider)) fakes.registerClient({ ...c, clientSecret: c.public ? undefined : c.clientSecret } as Parameters<Fakes['registerClient']>[0])
@@ -137,13 +147,14 @@ class JournalState implements StateFile {
         fakes.setOptions(id, p.options as never)
         fakes.setConsent(id, p.consent)
         const rt = fakes.runtime(id)
-        for (const s of STORES) for (const [key, entry] of p.stores[s]) restoreEntry(rt, s, key, entry)
+        for (const s of STORES) for (const [key, entry] of p.stores[s]) restoreEntry(rt, s, key, entry, texts)
       }
     }
-    for (const change of changes) this.#apply(fakes, change)
+    for (const change of changes) this.#apply(fakes, change, texts)
   }
 
-  #apply(fakes: Fakes, change: Change): void {
+  /** `texts`: a file of version 1, whose token keys are the tokens' texts. */
+  #apply(fakes: Fakes, change: Change, texts: boolean): void {
     if (change.t === 'reset') fakes.reset()
     else if (change.t === 'clock') setOffset(fakes, change.offsetMs)
     else if (change.t === 'client') {
@@ -155,9 +166,10 @@ class JournalState implements StateFile {
       const rt = fakes.runtime(change.p)
       const store = rt[change.s]
       const c = change.c
-      if (c.op === 'set' || c.op === 'touch') restoreEntry(rt, change.s, c.key, c.entry)
-      else if (c.op === 'delete') store.delete(storeKey(rt, change.s, c.key))
-      else store.revoke(storeKey(rt, change.s, c.key), c.at)
+      const key = texts ? storeKey(rt, change.s, c.key) : c.key
+      if (c.op === 'set' || c.op === 'touch') restoreEntry(rt, change.s, c.key, c.entry, texts)
+      else if (c.op === 'delete') store.delete(key)
+      else store.revoke(key, c.at)
     }
   }
 
@@ -241,22 +253,23 @@ function setOffset(fakes: Fakes, offsetMs: number): void {
 const KIND = { accessTokens: 'access', refreshTokens: 'refresh' } as const
 
 /**
- * The key a journal line's token is stored under now. A file written before cal.com's tokens were
- * keyed by their signature names a JWT where this version keys by a part of it; a key of this
- * version is no token text (`tokenKey` answers `undefined`) and stays as it is.
+ * The key a token kept by its text (a file of version 1) is stored under now: cal.com's JWTs by
+ * a part of them (`ProviderRuntime.tokenKey`), copied flat — a slice would keep the whole JWT.
  */
-function storeKey(rt: ProviderRuntime, store: StoreName, key: string): string {
-  return store === 'codes' ? key : (rt.tokenKey(KIND[store], key) ?? key)
+function storeKey(rt: ProviderRuntime, store: StoreName, text: string): string {
+  if (store === 'codes') return text
+  const key = rt.tokenKey(KIND[store], text)
+  return key === undefined || key === text ? text : asciiFlat(key)
 }
 
 /** Puts an entry back where it was, the latest grant included (the stores index the rest themselves). */
-function restoreEntry(rt: ProviderRuntime, store: StoreName, key: string, entry: CodeEntry | TokenEntry): void {
+function restoreEntry(rt: ProviderRuntime, store: StoreName, key: string, entry: CodeEntry | TokenEntry, texts: boolean): void {
   const now = rt.clock.now()
-  if (store !== 'codes' && (entry as TokenEntry).extras === undefined) {
-    // Written before tokens had `extras` (and keys of their own): the key and the pair are texts.
+  if (store !== 'codes' && texts) {
+    // Version 1: the key and the pair are texts, and the entry has no `extras`.
     const t = entry as TokenEntry
     t.extras = rt.tokenExtras(KIND[store], key)
-    if (t.pair !== null) t.pair = rt.tokenKey(store === 'accessTokens' ? 'refresh' : 'access', t.pair) ?? t.pair
+    if (t.pair !== null) t.pair = storeKey(rt, store === 'accessTokens' ? 'refreshTokens' : 'accessTokens', t.pair)
     key = storeKey(rt, store, key)
   }
   rt[store].set(key, entry as never, now)

@@ -117,10 +117,14 @@ for (const era of ['pages-router', 'pages-router-2024', 'app-router', 'app-route
       expect(grantStateOf(rt, 'refresh', tokens.refresh_token, now)).toBe(calcomEras[era].refreshRotation === 'rotate' ? 'rotated' : 'live')
       expect(grantStateOf(rt, 'access', `${refreshed.access_token}x`, now)).toBeUndefined()
       expect(grantStateOf(rt, 'access', refreshed.access_token.split('.')[2]!, now)).toBeUndefined()
-      // A state file written before these keys holds the texts: read back, each has the key and extras made now.
+      // Another payload under the same signature is not the stored token.
+      const [head, , signature] = refreshed.access_token.split('.')
+      expect(grantStateOf(rt, 'access', `${head}.${Buffer.from('{"userId":2}').toString('base64url')}.${signature}`, now)).toBeUndefined()
+      // A state file of version 1 holds the texts: an entry read back with the extras of its text writes the same text.
       for (const [kind, text] of [['access', refreshed.access_token], ['refresh', tokens.refresh_token]] as const) {
-        const found = (kind === 'access' ? rt.accessTokens : rt.refreshTokens).lookup(rt.tokenKey(kind, text)!, now)
-        expect(found.state === 'unknown' ? 'unknown' : found.entry.extras).toEqual(rt.tokenExtras(kind, text))
+        const key = rt.tokenKey(kind, text)!
+        const found = (kind === 'access' ? rt.accessTokens : rt.refreshTokens).lookup(key, now)
+        expect(found.state === 'unknown' ? 'unknown' : rt.tokenText(kind, key, { ...found.entry, extras: rt.tokenExtras(kind, text) })).toBe(text)
       }
     })
 
@@ -172,10 +176,25 @@ describeModes('cal.com oauth-service: today', (h) => {
       [tokens.refresh_token, 'rotated'],
       [rotated.refresh_token, 'live'],
     ])
-    // Read back from a state file written before these keys: the same key and extras as made now.
+    // Read back from a state file of version 1 with the extras of its text, the entry writes the same text.
     const rt = h.fakes.runtime('calcom')
-    const found = rt.refreshTokens.lookup(rt.tokenKey('refresh', tokens.refresh_token)!, h.fakes.clock.now())
-    expect(found.state === 'unknown' ? 'unknown' : found.entry.extras).toEqual(rt.tokenExtras('refresh', tokens.refresh_token))
+    const key = rt.tokenKey('refresh', tokens.refresh_token)!
+    const found = rt.refreshTokens.lookup(key, h.fakes.clock.now())
+    expect(found.state === 'unknown' ? 'unknown' : rt.tokenText('refresh', key, { ...found.entry, extras: rt.tokenExtras('refresh', tokens.refresh_token) })).toBe(tokens.refresh_token)
+    // A text made of a payload of ours and a live refresh token's secret as its signature is not that token.
+    expect(grantStateOf(rt, 'refresh', `x.${tokens.refresh_token.split('.')[1]}.${key}`, h.fakes.clock.now())).toBeUndefined()
+  })
+
+  it('shows tokens signed before the jwtSecret option changed as their clients hold them', async () => {
+    const tokens = (await (await v2Exchange(await codeOf(h, { scope: newScope }))).json()) as { access_token: string; refresh_token: string }
+    expect((await h.admin('options', { provider: 'calcom', options: { jwtSecret: 'another-secret' } })).status).toBe(200)
+    const rt = h.fakes.runtime('calcom')
+    const rows = listGrants(rt, h.fakes.clock.now())
+    expect(rows.access.map((r) => r.value)).toEqual([tokens.access_token])
+    expect(rows.refresh.map((r) => r.value)).toEqual([tokens.refresh_token])
+    expect(grantStateOf(rt, 'access', tokens.access_token, h.fakes.clock.now())).toBe('live')
+    // cal.com verifies with the key it has now: the token no longer opens anything.
+    expect((await h.fetch(h.url('calcom', '/v2/me', 'api'), bearer(tokens.access_token))).status).toBe(401)
   })
 
   it('a failed PKCE check still uses the code up (it is deleted when found)', async () => {

@@ -109,36 +109,44 @@ describe('serve --state: a restart keeps what the fakes knew', () => {
     }
   })
 
-  it('reads a file written before cal.com kept its JWTs under part of them: its tokens work after the restart', async () => {
+  it('reads a file of version 1, where cal.com kept its JWTs by their whole text: its tokens and revocations hold after the restart', async () => {
     const file = tempFile()
     let server = await startServer({ port: 0, state: openState(file), warn: () => {} })
     await adminPost(server.url, 'consent', { provider: 'calcom', mode: 'allow' })
     const calcom = (await describeServer(server.url)).find((p) => p.id === 'calcom')!
-    const tokens = await obtainTokens(calcom)
+    const auth = { client_id: calcom.demoClient.clientId, client_secret: calcom.demoClient.clientSecret }
+    const v2Refresh = (base: Described, refresh: string) =>
+      fetch(base.endpoints.v2Token!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: refresh, ...auth }) })
+    const first = await obtainTokens(calcom)
+    // A second later (the same claims in the same second are the same JWT), a refresh: the first refresh token is revoked.
+    await adminPost(server.url, 'clock', { advanceSeconds: 1 })
+    const second = (await (await v2Refresh(calcom, first.refresh)).json()) as { access_token: string; refresh_token: string }
     await server.close()
-    // The file as the version before wrote it: a JWT was its own store key (and its pair's), and entries had no `extras`.
-    const secret = (JSON.parse(Buffer.from(tokens.refresh.split('.')[1]!, 'base64url').toString()) as { secret: string }).secret
-    const signature = tokens.access.split('.')[2]!
-    const written = readFileSync(file, 'utf8')
-    expect(written).toContain(`"${signature}"`)
-    expect(written).toContain(`"${secret}"`)
-    const old = written.replaceAll(`"${signature}"`, `"${tokens.access}"`).replaceAll(`"${secret}"`, `"${tokens.refresh}"`).replace(/,"extras":(null|\{[^}]*\})/g, '')
+    // The file as version 1 wrote it: each JWT was its own store key (and its pair's), entries had no `extras`.
+    const keyOf = { access: (t: string) => t.split('.')[2]!, refresh: (t: string) => (JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()) as { secret: string }).secret }
+    let old = readFileSync(file, 'utf8')
+    expect(old.split('\n', 1)[0]).toContain('"version":2')
+    for (const [access, refresh] of [[first.access, first.refresh], [second.access_token, second.refresh_token]] as const) {
+      expect(old).toContain(`"${keyOf.access(access)}"`)
+      expect(old).toContain(`"${keyOf.refresh(refresh)}"`)
+      old = old.replaceAll(`"${keyOf.access(access)}"`, `"${access}"`).replaceAll(`"${keyOf.refresh(refresh)}"`, `"${refresh}"`)
+    }
+    old = old.replace('"version":2', '"version":1').replace(/,"extras":(null|\{[^}]*\})/g, '')
     expect(old).not.toContain('"extras"')
     writeFileSync(file, old)
     server = await startServer({ port: 0, state: openState(file), warn: () => {} })
     try {
       const c2 = (await describeServer(server.url)).find((p) => p.id === 'calcom')!
-      expect((await fetch(c2.endpoints.v2Me!, { headers: { authorization: `Bearer ${tokens.access}` } })).status).toBe(200)
-      const refreshed = await fetch(c2.endpoints.v2Token!, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: tokens.refresh, client_id: calcom.demoClient.clientId, client_secret: calcom.demoClient.clientSecret }),
-      })
-      expect(refreshed.status, await refreshed.clone().text()).toBe(200)
+      expect((await fetch(c2.endpoints.v2Me!, { headers: { authorization: `Bearer ${second.access_token}` } })).status).toBe(200)
+      expect(((await (await v2Refresh(c2, first.refresh)).json()) as { error_description?: string }).error_description).toBe('refresh_token_revoked')
       // The dashboard's rows show the texts the client holds, the rotated-away one as such.
       const rows = listGrants(server.fakes.runtime('calcom'), server.fakes.clock.now())
-      expect(rows.refresh.map((r) => [r.value, r.state])).toContainEqual([tokens.refresh, 'rotated'])
-      expect(rows.access.map((r) => r.value)).toContain(tokens.access)
+      expect(rows.refresh.map((r) => [r.value, r.state])).toEqual([
+        [first.refresh, 'rotated'],
+        [second.refresh_token, 'live'],
+      ])
+      expect(rows.access.map((r) => r.value)).toEqual([first.access, second.access_token])
+      expect((await v2Refresh(c2, second.refresh_token)).status).toBe(200)
     } finally {
       await server.close()
     }
@@ -205,7 +213,7 @@ describe('serve --state: a restart keeps what the fakes knew', () => {
   it('refuses a state file of another format version', () => {
     const file = tempFile()
     writeFileSync(file, `${JSON.stringify({ format: 'oauth-fakes-state', version: 99 })}\n`)
-    expect(() => openState(file)).toThrow(/state format 99, this version reads 1/)
+    expect(() => openState(file)).toThrow(/state format 99, this version reads 1 and 2/)
   })
 })
 

@@ -126,7 +126,8 @@ export function grantStateOf(rt: ProviderRuntime, kind: GrantKind, value: string
     const key = rt.tokenKey(k, value)
     if (key === undefined) continue
     const found = store.lookup(key, now)
-    if (found.state === 'unknown') continue
+    // Held under a part of its text (cal.com): the rest must be the stored token's too.
+    if (found.state === 'unknown' || rt.tokenText(k, key, found.entry) !== value) continue
     if (found.state === 'valid') return 'live'
     if (found.state === 'expired') return 'expired'
     return revokedOrRotated(found.entry, store)

@@ -75,7 +75,11 @@ export type TokenKind = TokenEntry['kind']
  * (`TokenEntry.pair`), `latestGrants`, `revokeOnFirstUse` and the state file hold keys.
  */
 export interface TokenKeys<Data = unknown, Options = unknown> {
-  /** The store key of a token's text as a client presents it; `undefined` when it cannot be one of this provider's tokens. */
+  /**
+   * The store key of a token's text as a client presents it; `undefined` when it cannot be one of
+   * this provider's tokens. Not a proof: the key may be found for a forged text (compare `textOf`),
+   * and it may be a slice of the text (copy it flat, `asciiFlat`, before keeping it).
+   */
   keyOf(kind: TokenKind, text: string): string | undefined
   /** The `extras` an entry of this text keeps (a state file written before keys: its entries carry none). */
   extrasOf(kind: TokenKind, text: string): TokenEntry['extras']
@@ -105,7 +109,7 @@ export interface ProviderRuntime<Data = unknown, Options = unknown> {
   client(clientId: unknown): Client | undefined
   /** Revokes every code and token issued to a client (docs/server.md, `POST /__admin/revoke`). */
   revokeClient(clientId: string): number
-  /** The store key of a token's text (`ProviderDefinition.tokenKeys`; by default the text); `undefined`: none of ours. */
+  /** The store key of a token's text (`ProviderDefinition.tokenKeys.keyOf`, whose caveats hold; by default the text); `undefined`: none of ours. */
   tokenKey(kind: TokenKind, text: string): string | undefined
   /** A stored token's text, from its key and entry (by default the key). */
   tokenText(kind: TokenKind, key: string, entry: Readonly<TokenEntry>): string

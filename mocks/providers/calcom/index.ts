@@ -71,6 +71,8 @@ interface MintOptions {
  * token kept twice as a key and a pair otherwise: 1,600 bytes a live pair, ~950 so.
  */
 type JwtExtras = {
+  /** The `jwtSecret` option it was signed with (the option may change at run time). */
+  signedWith?: string
   /** The key is the refresh JWT's `secret` claim. */
   secret?: true
   /** No `teamId` claim. */
@@ -79,8 +81,17 @@ type JwtExtras = {
   codeChallenge?: unknown
   codeChallengeMethod?: unknown
 }
-const SECRET_KEYED: JwtExtras = Object.freeze({ secret: true })
-const NO_TEAM: JwtExtras = Object.freeze({ dropTeam: true })
+/** The extras most tokens share, one set per signing secret (a token holds a pointer, not a copy). */
+const sharedExtras = new Map<string, { plain: JwtExtras; noTeam: JwtExtras; secretKeyed: JwtExtras }>()
+function extrasFor(signedWith: string) {
+  let shared = sharedExtras.get(signedWith)
+  if (!shared) {
+    if (sharedExtras.size >= 100) sharedExtras.clear()
+    shared = { plain: Object.freeze({ signedWith }), noTeam: Object.freeze({ signedWith, dropTeam: true as const }), secretKeyed: Object.freeze({ signedWith, secret: true as const }) }
+    sharedExtras.set(signedWith, shared)
+  }
+  return shared
+}
 
 /**
  * Claims in jsonwebtoken's order: the payload `{userId, teamId, scope, token_type, clientId, …}`,
@@ -95,7 +106,7 @@ function jwt(rt: Rt, entry: Readonly<TokenEntry>, kind: TokenEntry['kind'], secr
   const team = x.dropTeam ? {} : { teamId: entry.teamId }
   const extra = x.secret && secret !== undefined ? { secret, ...('codeChallenge' in x ? { codeChallenge: x.codeChallenge, codeChallengeMethod: x.codeChallengeMethod } : {}) } : {}
   const lifetime = kind === 'access' ? P.accessLifetimeSeconds : P.refreshLifetimeSeconds
-  return signJwtHs256({ userId: entry.userId, ...team, scope: entry.scopes, token_type: P.tokenTypes[kind], clientId: entry.clientId, ...extra, iat, exp: iat + lifetime }, rt.options.jwtSecret)
+  return signJwtHs256({ userId: entry.userId, ...team, scope: entry.scopes, token_type: P.tokenTypes[kind], clientId: entry.clientId, ...extra, iat, exp: iat + lifetime }, x.signedWith ?? rt.options.jwtSecret)
 }
 
 /** A compact JWT's signature, `undefined` for anything else; a slice of `text` (flatten it to keep it). */
@@ -140,8 +151,9 @@ const calcomTokenKeys: TokenKeys<CalcomData, CalcomOptions> = {
 
 /** Tokens as `jsonwebtoken.sign(payload, CALENDSO_ENCRYPTION_KEY, { expiresIn })` makes them (`jwt`). */
 function formats(rt: Rt, options: MintOptions = {}): TokenFormats {
-  const accessExtras = options.dropTeam ? NO_TEAM : null
-  const refreshExtras = options.secret === undefined ? accessExtras : options.pkce ? { secret: true as const, ...options.pkce } : SECRET_KEYED
+  const shared = extrasFor(rt.options.jwtSecret)
+  const accessExtras = options.dropTeam ? shared.noTeam : shared.plain
+  const refreshExtras = options.secret === undefined ? accessExtras : options.pkce ? { ...shared.secretKeyed, ...options.pkce } : shared.secretKeyed
   return {
     accessLifetimeSeconds: P.accessLifetimeSeconds,
     refreshLifetimeSeconds: P.refreshLifetimeSeconds,
