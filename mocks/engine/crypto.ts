@@ -94,6 +94,16 @@ export function signJwtHs256(payload: Record<string, unknown>, secret: string): 
   return asciiFlat(`${signingInput}.${signature}`)
 }
 
+/** A compact JWT's part (its header or payload) as the JSON object it encodes; `undefined` for anything else. Unverified. */
+export function jwtPart(part: string | undefined): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8'))
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Verifies an HS256 JWT's signature and `exp` (in seconds, against `nowSeconds`).
  * Returns the payload, or `undefined` for anything malformed, forged or expired.
@@ -104,15 +114,9 @@ export function verifyJwtHs256(token: string, secret: string, nowSeconds: number
   const [header, body, signature] = parts as [string, string, string]
   const expected = createHmac('sha256', hmacKey(secret)).update(`${header}.${body}`).digest('base64url')
   if (!safeEqual(signature, expected)) return undefined
-  try {
-    const head: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'))
-    if (typeof head !== 'object' || head === null || (head as { alg?: unknown }).alg !== 'HS256') return undefined
-    const payload: unknown = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'))
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined
-    const exp = (payload as { exp?: unknown }).exp
-    if (typeof exp === 'number' && exp <= nowSeconds) return undefined
-    return payload as Record<string, unknown>
-  } catch {
-    return undefined
-  }
+  if (jwtPart(header)?.alg !== 'HS256') return undefined
+  const payload = jwtPart(body)
+  if (!payload) return undefined
+  if (typeof payload.exp === 'number' && payload.exp <= nowSeconds) return undefined
+  return payload
 }

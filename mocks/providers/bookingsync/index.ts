@@ -53,7 +53,6 @@ async function railsParams(ctx: RequestContext): Promise<Params> {
   return Object.assign(lastValues(await ctx.params(['form', 'json'])), lastValues(await ctx.params(['query'])))
 }
 
-
 /**
  * The request as the engine's endpoints see it, with Rails `params` whatever sources they ask for.
  * The `params` is an own property assigned, not defined with a descriptor: `Object.create` with
