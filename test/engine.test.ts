@@ -58,6 +58,30 @@ describe('the expiring store', () => {
     expect(store.lookup('x', 2).state).toBe('valid')
   })
 
+  it("keeps each client's keys through deletes, re-sets and moves to another client: each key once, the client's own only", () => {
+    const store = new ExpiringStore<StoredGrant>()
+    const keysOf = (clientId: string) => [...store.entriesOf(clientId)].map(([k]) => k)
+    for (let i = 0; i < 100; i++) store.set(`k${i}`, entry('c1', null), 0)
+    store.set('k1', entry('c1', null), 0) // re-set for its client: moves to the newest end, listed once
+    expect(keysOf('c1').slice(-2)).toEqual(['k99', 'k1'])
+    expect(store.revokeClient('c9', 0)).toBe(0)
+    store.delete('k2')
+    store.set('k2', entry('c1', null), 0) // gone and back: listed once
+    store.set('k3', entry('c2', null), 0) // now another client's…
+    expect(keysOf('c2')).toEqual(['k3'])
+    store.set('k3', entry('c1', null), 0) // …and back
+    expect(keysOf('c2')).toEqual([])
+    // Most of the client's keys gone (its index compacts past half of them): the rest, oldest first.
+    for (let i = 10; i < 100; i++) store.delete(`k${i}`)
+    expect(keysOf('c1')).toEqual(['k0', 'k4', 'k5', 'k6', 'k7', 'k8', 'k9', 'k1', 'k2', 'k3'])
+    store.set('k50', entry('c1', null), 0)
+    expect(keysOf('c1').at(-1)).toBe('k50')
+    expect(store.revokeClient('c2', 1)).toBe(0)
+    expect(store.revokeClient('c1', 1)).toBe(11)
+    for (const key of keysOf('c1')) store.delete(key)
+    expect(keysOf('c1')).toEqual([])
+  })
+
   it('sweeps expired entries once the retention window has passed, so memory stays bounded', () => {
     const store = new ExpiringStore<StoredGrant>({ retainSeconds: 10, sweepEverySeconds: 1 })
     let now = 0
