@@ -7,7 +7,7 @@ import { randomAlphanumeric, safeEqual, signJwtHs256, verifyJwtHs256 } from '../
 import { escapeHtml, page, withParams } from '../mocks/engine/http.ts'
 import { issueTokens } from '../mocks/engine/oauth.ts'
 import { readParams, validateParams } from '../mocks/engine/params.ts'
-import { ExpiringStore, ORDER_SLOT, SWEEP_STEP, type StoredGrant } from '../mocks/engine/store.ts'
+import { ExpiringStore, ORDER_SLOT, SWEEP_STEP, type StoredGrant, shardOf } from '../mocks/engine/store.ts'
 import { createFakes } from '../mocks/fakes.ts'
 
 describe('the clock', () => {
@@ -80,6 +80,20 @@ describe('the expiring store', () => {
     expect(store.revokeClient('c1', 1)).toBe(11)
     for (const key of keysOf('c1')) store.delete(key)
     expect(keysOf('c1')).toEqual([])
+  })
+
+  it("compacts a client's keys on a move to another client without keeping the key that moves", () => {
+    // 40 keys of one client in one shard; 36 deleted; the 37th gone (a move) compacts the shard's array.
+    const store = new ExpiringStore<StoredGrant>()
+    const keys: string[] = []
+    for (let i = 0; keys.length < 40; i++) if (shardOf(`k${i}`) === 0) keys.push(`k${i}`)
+    for (const key of keys) store.set(key, entry('A', null), 0)
+    for (const key of keys.slice(0, 36)) store.delete(key)
+    const moved = keys[36]!
+    store.set(moved, entry('B', null), 0)
+    store.set(moved, entry('A', null), 0) // and back: listed once
+    expect([...store.entriesOf('A')].map(([k]) => k)).toEqual([...keys.slice(37), moved])
+    expect(store.revokeClient('A', 1)).toBe(4)
   })
 
   it('sweeps expired entries once the retention window has passed, so memory stays bounded', () => {

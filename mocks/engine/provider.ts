@@ -335,10 +335,11 @@ export function createProviderApp<Data, Options>(
     let paramKey: string | null = null
     let paramFirst: Promise<Params> | null = null
     let paramMore: Map<string, Promise<Params>> | null = null
-    // Plain data properties only: a getter in this literal (`get body()`) made V8 allocate every
-    // context where its pointers kept each request's whole graph (Request, URL, headers, closures)
-    // alive through the young generation's collections until the next full one — ~2 MB promoted
-    // per scavenge and a quarter of the token endpoint's CPU (`npm run bench`; README, Performance).
+    // Plain data properties only: with a getter in this literal (`get body()`), V8 (Node 20) kept
+    // every context, and each request's whole graph with it (Request, URL, headers, closures),
+    // through the young generation's collections until the next full one — ~2 MB promoted per
+    // scavenge and a quarter or more of a token request's CPU (test/young-garbage.test.ts; README,
+    // Performance).
     const ctx: { -readonly [K in keyof RequestContext]: RequestContext[K] } = {
       request,
       url,
