@@ -17,43 +17,30 @@ import { fileURLToPath } from 'node:url'
 import { expect, it } from 'vitest'
 
 const index = JSON.stringify(fileURLToPath(new URL('../mocks/index.ts', import.meta.url)))
+const flows = JSON.stringify(fileURLToPath(new URL('../scripts/flows.ts', import.meta.url)))
 
 /**
  * The child: `count` runs of `kind` through createFetch after a warm-up, between the markers
  * BEGIN and END; V8's lines for the scavenges in between are what is counted.
  * - `metadata`, `missing`: oauth2's metadata document, and a path it does not serve.
  * - `flow:<provider>`: a full authorization-code flow as a client makes it (authorize with consent
- *   `allow`, code exchange, one API call).
+ *   `allow`, code exchange, one API call: scripts/flows.ts, the one `npm run bench` runs).
  */
 const script = (kind: string, count: number) => `
 import { createFakes, createFetch } from ${index}
+import { flow, providerSetup } from ${flows}
 const kind = ${JSON.stringify(kind)}
 const provider = kind.startsWith('flow:') ? kind.slice(5) : 'oauth2'
 // A log of one entry: the log keeps its entries (10,000 by default), which is retention, not the garbage counted here.
 const fakes = createFakes({ providers: [provider], logLimits: { maxEntries: 1 }, options: { bookingsync: { rateLimit: 1_000_000_000 } } })
 fakes.setConsent(provider, 'allow')
 const fetch = createFetch(fakes)
-const def = fakes.definition(provider)
-const bases = fakes.bases(provider)
-const base = Object.values(bases)[0]
-const demo = fakes.demoClient(provider)
-const redirectUri = demo.redirectUris[0]
-const scope = { calcom: 'PROFILE_READ', bookingsync: 'public', zapier: 'profile zap', oauth2: 'profile' }[provider]
-const authorizeUrl = base + def.endpoints.authorize + '?' + new URLSearchParams({ client_id: demo.clientId, redirect_uri: redirectUri, response_type: 'code', scope, state: 'st4te' })
-const tokenUrl = (provider === 'zapier' ? bases.auth : base) + def.endpoints.token
-const apiUrl = (bases.api ?? base) + (provider === 'calcom' ? def.endpoints.v2Me : def.endpoints.resource)
+const setup = providerSetup(fakes, provider)
+const base = Object.values(fakes.bases(provider))[0]
 async function once() {
-  if (kind === 'metadata' || kind === 'missing') {
-    const response = await fetch(base + (kind === 'metadata' ? '/.well-known/oauth-authorization-server' : '/no-such-route'))
-    await response.text()
-    return
-  }
-  const authorize = await fetch(authorizeUrl, { redirect: 'manual' })
-  const code = new URL(authorize.headers.get('location')).searchParams.get('code')
-  const token = await fetch(tokenUrl, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: demo.clientId, client_secret: demo.clientSecret }) })
-  const { access_token } = await token.json()
-  const api = await fetch(apiUrl, { headers: { authorization: 'Bearer ' + access_token } })
-  if (api.status !== 200) throw new Error(apiUrl + ': ' + api.status + ' ' + await api.text())
+  if (kind === 'flow:' + provider) return flow(fetch, setup)
+  const response = await fetch(base + (kind === 'metadata' ? '/.well-known/oauth-authorization-server' : '/no-such-route'))
+  await response.text()
 }
 for (let i = 0; i < 500; i++) await once() // warm-up: the JIT's own allocations are not the requests'
 process.stdout.write('BEGIN\\n')
