@@ -330,7 +330,6 @@ export function createProviderApp<Data, Options>(
     const matched = matchRoute(where.path, where.host)
     const route = matched?.route
     let endpoint: ControlEndpoint | null = null
-    let body: Uint8Array = EMPTY_BODY
     // Most requests read their parameters from one list of sources: a Map only for a second list.
     let paramKey: string | null = null
     let paramFirst: Promise<Params> | null = null
@@ -352,14 +351,15 @@ export function createProviderApp<Data, Options>(
         return h.absolute ? `${h.origin}${h.prefix}` : `${url.origin}${h.prefix}`
       },
       headers: request.headers,
-      body,
+      // The request's body once read (`ctx.body = read` below): the one place it is kept.
+      body: EMPTY_BODY,
       routeParams: matched?.params ?? {},
       params(sources) {
         const key = sources.join(',')
         if (key === paramKey) return paramFirst!
         const cached = paramMore?.get(key)
         if (cached) return cached
-        const read = readParams(url, request.headers.get('content-type'), body, sources).then((r) => {
+        const read = readParams(url, request.headers.get('content-type'), ctx.body, sources).then((r) => {
           if (!r.ok) throw new ProviderError(400, 'malformed_body', r.problem === 'malformed_json' ? 'Invalid JSON' : 'Malformed multipart body')
           return r.params
         })
@@ -376,7 +376,6 @@ export function createProviderApp<Data, Options>(
       // The node adapter hands the body over already read: no await on that path.
       const read = buffered ? (buffered.byteLength > maxBody ? 'too_large' : buffered) : await readBody(request, maxBody)
       if (read === 'too_large') throw new ProviderError(413, 'payload_too_large', 'Body exceeded 1mb limit')
-      body = read
       ctx.body = read
       if (!route) throw new ProviderError(404, 'not_found', 'Not Found')
       if (route.methods !== '*' && !route.methods.includes(method)) {
@@ -409,7 +408,7 @@ export function createProviderApp<Data, Options>(
       endpoint,
       at: services.clock.now(),
       requestHeaders: request.headers,
-      requestBody: body,
+      requestBody: ctx.body,
       status: response.status,
       responseHeaders: response.headers,
       responseBody: await responseText(response),
