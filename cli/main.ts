@@ -85,5 +85,5 @@ export async function main(argv: readonly string[]): Promise<number> {
   return 2
 }
 
-// Run as the program (`oauth-fakes …`, `node dist/cli/main.js …`); tests import `main`.
+// Run as the program (`oauth-fakes …`, `node dist/bin/oauth-fakes.js …`, the bundle of this file: scripts/bundle-cli.mjs); tests import `main`.
 if (isMain(import.meta.url)) process.exit(await main(process.argv.slice(2)))

@@ -3,7 +3,7 @@
  * (a shared machine drifts by a third between runs; a ratio does not). Nothing here is asserted:
  * it prints, and the README's performance table shows the last run with the machine it ran on.
  *
- *   start     cold start of the built CLI (`node dist/cli/main.js serve` → first answer of `GET /`)
+ *   start     cold start of the built CLI (`node dist/bin/oauth-fakes.js serve` → first answer of `GET /`)
  *             against a bare node:http server's cold start; the median of interleaved runs
  *   flows     in-process full flows (authorize, token, one API call) per provider through msw with
  *             the fakes' handlers, against msw answering the same requests with constants; and
@@ -149,7 +149,7 @@ async function startPart() {
   const bare: number[] = []
   for (let i = 0; i < runs; i++) {
     bare.push(await coldStart(['-e', BARE_SERVER]))
-    cli.push(await coldStart([join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--host', '127.0.0.1']))
+    cli.push(await coldStart([join(ROOT, 'dist/bin/oauth-fakes.js'), 'serve', '--port', '0', '--host', '127.0.0.1']))
   }
   const ratio = median(cli) / median(bare)
   row('cold start, built CLI (median ms)', f(median(cli), 0), `bare node:http ${f(median(bare), 0)}`, ratio, '≤ 3×', ratio <= 3)
@@ -310,7 +310,7 @@ async function conformPart() {
   const times: number[] = []
   for (let i = 0; i < runs; i++) {
     const started = performance.now()
-    execFileSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'conform', '--provider', 'all', '--client', `node ${join(ROOT, 'fixtures/clients/reference.mjs')}`, '--quiet'], { cwd: ROOT, stdio: 'ignore' })
+    execFileSync(process.execPath, [join(ROOT, 'dist/bin/oauth-fakes.js'), 'conform', '--provider', 'all', '--client', `node ${join(ROOT, 'fixtures/clients/reference.mjs')}`, '--quiet'], { cwd: ROOT, stdio: 'ignore' })
     times.push((performance.now() - started) / 1000)
   }
   row('conformance, all providers, reference client (s, wall)', f(median(times), 1), '', null, '≤ 5 s (idle 2 cores)', median(times) <= 5)

@@ -1,14 +1,14 @@
 /**
- * The CLI as one JavaScript file, for tests that start it as a process many times (a `kill -9`
- * loop, the command-line tests): esbuild bundles `cli/main.ts` once per test file in a fraction of
- * a second, and each start is then a plain `node` start instead of tsx compiling the tree again.
- * Dependencies stay external: the bundle lives under `node_modules/.cache`, so they resolve from
- * this repository's `node_modules`.
+ * The CLI as it ships (`npm run build` → `dist/bin/`, ../scripts/bundle-cli.mjs), bundled once per
+ * test file from the sources, for tests that start it as a process many times (a `kill -9` loop,
+ * the command-line tests): each start is a plain `node` start of the shipped shape instead of tsx
+ * compiling the tree again. The bundle lives under `node_modules/.cache`, so the packages it leaves
+ * external resolve from this repository's `node_modules`.
  */
 import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
+import { bundleCli } from '../scripts/bundle-cli.mjs'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
 let built: Promise<string> | undefined
@@ -17,10 +17,8 @@ let built: Promise<string> | undefined
 export function bundledCli(): Promise<string> {
   built ??= (async () => {
     const dir = join(root, 'node_modules', '.cache', 'oauth-fakes-tests', `${process.pid}-${Date.now().toString(36)}`)
-    mkdirSync(dir, { recursive: true })
-    const outfile = join(dir, 'oauth-fakes.mjs')
-    await build({ entryPoints: [join(root, 'cli', 'main.ts')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent' })
-    return outfile
+    mkdirSync(dirname(dir), { recursive: true })
+    return bundleCli(dir)
   })()
   return built
 }

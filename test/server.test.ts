@@ -175,8 +175,9 @@ describe('oauth-fakes serve --config', () => {
       [{ providers: { calcom: { era: 'stone-age' } } }, 'bad.json: providers.calcom.era: '],
       [{ providers: { calcom: { clients: [{ clientId: 'x', clientSecret: 's', redirectUris: ['not a url'] }] } } }, 'bad.json: providers.calcom.clients.0.redirectUris.0: must be an absolute URI'],
       [{ providers: { zapier: { users: [{ id: 'one' }] } } }, 'bad.json: providers.zapier.users.0.'],
-      [{ port: 'eighty' }, 'bad.json: port: '],
-      [{ prot: 1 }, 'bad.json: (top level): '],
+      // zod's own English messages: the shipped bundle keeps zod's `en` locale (scripts/bundle-cli.mjs).
+      [{ port: 'eighty' }, 'bad.json: port: Invalid input: expected number, received string'],
+      [{ prot: 1 }, 'bad.json: (top level): Unrecognized key: "prot"'],
     ]
     for (const [content, message] of cases) {
       writeFileSync(join(dir, 'bad.json'), JSON.stringify(content))

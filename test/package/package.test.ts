@@ -4,7 +4,7 @@
  * consumer `tsc`, `npx oauth-fakes serve` and `npx oauth-fakes conform` there.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -40,7 +40,9 @@ describe('the installed package', () => {
     expect(all).toContain('dist/mocks/index.js')
     expect(all).toContain('dist/mocks/index.d.ts')
     expect(all).toContain('dist/conformance/index.d.ts')
-    expect(all).toContain('dist/cli/main.js')
+    // The command is the bundle (scripts/bundle-cli.mjs), and it is what `npx oauth-fakes` starts.
+    expect(all).toContain('dist/bin/oauth-fakes.js')
+    expect(realpathSync(join(project, 'node_modules/.bin/oauth-fakes'))).toBe(realpathSync(join(pkg, 'dist/bin/oauth-fakes.js')))
     expect(all).toContain('LICENSE')
     expect(all.filter((f) => f.startsWith('test/') || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([])
     const schema = JSON.parse(readFileSync(join(pkg, 'dist/oauth-fakes.schema.json'), 'utf8')) as { properties: Record<string, unknown> }
