@@ -12,6 +12,8 @@
  *             against a bare node:http server doing the minimum a token endpoint does; and, not a
  *             goal, each server's own CPU time per request (where the throughput goes)
  *   conform   the conformance suite, all providers, reference client, wall time from the shell
+ *   browser   the same with `--browser` (Debian's Chromium through playwright-core; skipped, and
+ *             said so, where either is missing)
  *   latency   every endpoint's median latency with 100k live tokens, against the same endpoint empty
  *   memory    heap bytes per live access+refresh pair
  *   sweep     the slowest write while 200k dead entries are swept (incremental; median of 3 runs), against one
@@ -35,7 +37,7 @@ import { build } from 'esbuild'
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean' } } })
 const quick = values.quick === true
-const parts = new Set((values.only ?? 'start,flows,http,conform,latency,memory,sweep').split(','))
+const parts = new Set((values.only ?? 'start,flows,http,conform,browser,latency,memory,sweep').split(','))
 const seconds = Number(process.env.BENCH_SECONDS ?? (quick ? 2 : 4))
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10)
 const PROVIDERS = ['calcom', 'bookingsync', 'zapier', 'oauth2'] as const
@@ -316,6 +318,26 @@ async function conformPart() {
   row('conformance, all providers, reference client (s, wall)', f(median(times), 1), '', null, '≤ 5 s (idle 2 cores)', median(times) <= 5)
 }
 
+async function browserPart() {
+  console.error('browser: the conformance suite with --browser, all providers, reference client, wall time from the shell (built CLI)')
+  const runs = quick ? 1 : 3
+  const times: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now()
+    try {
+      execFileSync(process.execPath, [join(ROOT, 'dist/bin/oauth-fakes.js'), 'conform', '--provider', 'all', '--browser', '--client', `node ${join(ROOT, 'fixtures/clients/reference.mjs')}`, '--quiet'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
+    } catch (error) {
+      // Exit 2: no Chromium or no playwright-core here (the CLI's one line says which); 1: a scenario failed.
+      const { status, stderr } = error as { status: number | null; stderr?: string }
+      const why = (stderr ?? '').trim().split('\n')[0] ?? ''
+      row('conformance --browser, all providers, reference client (s, wall)', status === 2 ? 'skipped' : 'failed', why, null, '≤ 15 s (idle 2 cores)', status === 2 ? null : false)
+      return
+    }
+    times.push((performance.now() - started) / 1000)
+  }
+  row(`conformance --browser, all providers, reference client (s, wall)${runs > 1 ? ` (runs: ${times.map((t) => f(t, 1)).join(', ')})` : ''}`, f(median(times), 1), '', null, '≤ 15 s (idle 2 cores)', median(times) <= 15)
+}
+
 interface LatencyResult {
   fillSeconds: number
   liveAccess: number
@@ -359,7 +381,7 @@ async function sweepPart() {
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start`
 console.error(`npm run bench${quick ? ' --quick' : ''}: ${machine}`)
-if (parts.has('start') || parts.has('conform')) {
+if (parts.has('start') || parts.has('conform') || parts.has('browser')) {
   console.error('building the CLI (npm run build)')
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' })
 }
@@ -368,6 +390,7 @@ const all: Array<[string, () => Promise<void>]> = [
   ['flows', flowsPart],
   ['http', httpPart],
   ['conform', conformPart],
+  ['browser', browserPart],
   ['latency', latencyPart],
   ['memory', memoryPart],
   ['sweep', sweepPart],
