@@ -3,10 +3,8 @@
  * `oauth-fakes`: the command line. `serve` (the default) runs the fakes; `conform` runs the
  * conformance suite against a client.
  */
-import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { isMain } from './is-main.ts'
+import { ownPackageOf } from './package-json.ts'
 
 export const USAGE = `usage: oauth-fakes <command> [options]
 
@@ -18,19 +16,9 @@ commands:
   oauth-fakes <command> --help    the command's options
   oauth-fakes --version           the version`
 
-/** This package's version, from its package.json (found upwards from this file, source or built). */
+/** This package's version, from its package.json (found upwards from this file: source, built or bundled). */
 export function version(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 5; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string }
-      if (pkg.name === 'oauth-fakes' && pkg.version) return pkg.version
-    } catch {
-      // not here: one directory up
-    }
-    dir = dirname(dir)
-  }
-  return 'unknown'
+  return ownPackageOf(import.meta.url)?.version ?? 'unknown'
 }
 
 /** Runs a command; resolves with the exit code, or (serve) once the server stops. */

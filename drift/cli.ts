@@ -3,7 +3,6 @@
  * (docs/drift.md). Exit status: 0 no drift, 1 drift, 2 usage error or the real server cannot be
  * reached. Nothing it prints carries the client secret or a token (masked: `sk…(32 chars)`).
  */
-import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { DRIFT_PROVIDERS, type DriftProvider } from './probes.ts'
@@ -201,6 +200,3 @@ export async function main(argv: string[], deps: DriftCliDeps = {}): Promise<num
     throw error
   }
 }
-
-// Run as a script (`tsx drift/cli.ts …`); `oauth-fakes drift` and tests import `main`.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exit(await main(process.argv.slice(2)))

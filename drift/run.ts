@@ -6,10 +6,8 @@
  * reached → `DriftNetworkError` (not drift). Secrets (the client secret, tokens, anything a
  * server echoes under a token's name) are masked in the result.
  */
-import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
+import { ownPackageOf } from '../cli/package-json.ts'
 import type { DriftProvider } from './probes.ts'
 import { type Fakes, type FakesOptions, OptionsError, createFakes } from '../mocks/fakes.ts'
 import type { ProviderDefinition } from '../mocks/engine/provider.ts'
@@ -118,21 +116,10 @@ let packageInfo: PackageInfo | undefined
 /** This package's version and public URL (package.json `repository`, else `homepage`, else its npm page). */
 export function driftPackageInfo(): PackageInfo {
   if (packageInfo) return packageInfo
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 5; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string; repository?: string | { url?: string }; homepage?: string }
-      if (pkg.name === 'oauth-fakes') {
-        const repo = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url
-        const url = (repo ?? pkg.homepage ?? 'https://www.npmjs.com/package/oauth-fakes').replace(/^git\+/, '').replace(/\.git$/, '')
-        return (packageInfo = { version: pkg.version ?? 'unknown', url })
-      }
-    } catch {
-      // not here: one directory up
-    }
-    dir = dirname(dir)
-  }
-  return (packageInfo = { version: 'unknown', url: 'https://www.npmjs.com/package/oauth-fakes' })
+  const pkg = ownPackageOf(import.meta.url)
+  const repo = typeof pkg?.repository === 'string' ? pkg.repository : pkg?.repository?.url
+  const url = (repo ?? pkg?.homepage ?? 'https://www.npmjs.com/package/oauth-fakes').replace(/^git\+/, '').replace(/\.git$/, '')
+  return (packageInfo = { version: pkg?.version ?? 'unknown', url })
 }
 
 /** `oauth-fakes-drift/0.1.0 (+https://…)`: who is asking, and where to read why. */

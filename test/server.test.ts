@@ -3,7 +3,7 @@
  * standalone server's general answers: the index, the control API's input errors, clients, garbage.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -17,6 +17,7 @@ import { bundledCli } from './cli-bundle.ts'
 import { SLOW_MACHINE_FLAGS } from './slow-machine.ts'
 
 const dirs: string[] = []
+const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
@@ -112,13 +113,26 @@ describe('oauth-fakes serve', () => {
     expect(serveHelp.stdout).toMatch(/^usage: oauth-fakes serve /)
     expect(serveHelp.stdout).toContain('--config FILE')
     const version = await cli(['--version'])
-    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/)
+    expect(version.stdout.trim()).toBe(packageVersion)
     const flag = await cli(['serve', '--prot', '1'])
     expect(flag.code).toBe(2)
     expect(flag.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^oauth-fakes serve: Unknown option '--prot'.*\(see --help\)$/)])
     const command = await cli(['frobnicate'])
     expect(command.code).toBe(2)
     expect(command.stderr.trim().split('\n')).toHaveLength(1)
+  })
+
+  it('drift, from a chunk of the bundle (a directory deeper than the entry), still finds this package and names its version', async () => {
+    const { child, url } = await serve(['--port', '0', '--quiet'])
+    try {
+      // The fakes' own server stands in for the real one: what matters here is the report's version.
+      const drift = await cli(['drift', '--provider', 'zapier', '--base', `${url}/zapier`, '--base-auth', `${url}/zapier`, '--client-id', zapierDemoClient.clientId, '--client-secret', zapierDemoClient.clientSecret, '--json', '--timeout', '30'])
+      expect(drift.stderr).toBe('')
+      expect((JSON.parse(drift.stdout) as { version: string }).version).toBe(packageVersion)
+    } finally {
+      child.kill('SIGTERM')
+      await exited(child)
+    }
   })
 
   it('conform runs the conformance suite: exit 0 for the reference client, 2 for a usage error', async () => {
