@@ -9,8 +9,8 @@
  * server answers in ~140 (README, Performance). Bundled it answers in ~275 ms.
  * - Each command's code stays in a chunk of its own (`splitting`): `--version` loads no server, and
  *   `serve` no conformance suite or report writer.
- * - zod is bundled (it is on every path); zod's `locales` index, which imports all of its ~50
- *   languages, is replaced by one that exports `en`: zod itself imports `en` directly for its
+ * - zod is bundled (it is on every path); zod's `locales` index, which imports all of its 63
+ *   languages (zod 4.6), is replaced by one that exports `en`: zod itself imports `en` directly for its
  *   messages, and nothing here asks for another language (~20 ms of a cold start).
  * - Every other package stays external, resolved from `node_modules` as it is installed: msw and
  *   @mswjs/data (the in-process adapter, loaded only there), junit-report-builder (reports), and
@@ -19,7 +19,7 @@
  * `node scripts/bundle-cli.mjs <outdir>` from the repository root.
  */
 import { readFileSync, rmSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 
@@ -44,8 +44,23 @@ const zodEnglishOnly = {
   },
 }
 
-/** Bundles the command into `outdir` (emptied first); resolves with the entry's path. */
+/**
+ * Where a bundle may be written: `outdir` is emptied first, so it must be a directory of its own
+ * below `dist/` (the build's `dist/bin`) or below `node_modules/.cache/` (the tests' bundles) of
+ * this repository, never the repository, `dist` itself or anything else. The absolute path, or an
+ * Error that says why not.
+ */
+export function bundleTarget(outdir, base = process.cwd()) {
+  const target = resolve(base, outdir)
+  const inside = relative(root, target)
+  const allowed = inside !== '' && !isAbsolute(inside) && !inside.startsWith('..') && ['dist', join('node_modules', '.cache')].some((dir) => inside.startsWith(dir + sep) && inside.length > dir.length + 1)
+  if (!allowed) throw new Error(`bundle-cli: ${target} is not a directory below dist/ or node_modules/.cache/ of ${root}; it would be emptied`)
+  return target
+}
+
+/** Bundles the command into `outdir` (emptied first: see `bundleTarget`); resolves with the entry's path. */
 export async function bundleCli(outdir, { entry = join(root, 'cli/main.ts') } = {}) {
+  outdir = bundleTarget(outdir)
   rmSync(outdir, { recursive: true, force: true })
   await build({
     entryPoints: { 'oauth-fakes': entry },
@@ -69,5 +84,5 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     console.error('usage: node scripts/bundle-cli.mjs <outdir>')
     process.exit(2)
   }
-  await bundleCli(join(process.cwd(), outdir))
+  await bundleCli(outdir)
 }

@@ -43,6 +43,8 @@ describe('the installed package', () => {
     // The command is the bundle (scripts/bundle-cli.mjs), and it is what `npx oauth-fakes` starts.
     expect(all).toContain('dist/bin/oauth-fakes.js')
     expect(realpathSync(join(project, 'node_modules/.bin/oauth-fakes'))).toBe(realpathSync(join(pkg, 'dist/bin/oauth-fakes.js')))
+    // The command's own modules ship only inside the bundle (package.json `files`).
+    expect(all.filter((f) => f.startsWith('dist/cli/') || f.startsWith('dist/drift/'))).toEqual([])
     expect(all).toContain('LICENSE')
     expect(all.filter((f) => f.startsWith('test/') || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([])
     const schema = JSON.parse(readFileSync(join(pkg, 'dist/oauth-fakes.schema.json'), 'utf8')) as { properties: Record<string, unknown> }
