@@ -73,7 +73,10 @@ export const BOGUS = {
   refreshToken: 'oauth-fakes-drift-bogus-refresh-token',
   accessToken: 'oauth-fakes-drift-bogus-access-token',
   grantType: 'oauth_fakes_drift_bogus_grant',
+  /** The client's redirect URI where `--redirect-uri` is not given: the fake side registers it (its own grant for `api-token` uses it). */
   redirectUri: 'https://oauth-fakes-drift.invalid/callback',
+  /** A redirect URI no side has registered: not `redirectUri`, which the fake side registers when `--redirect-uri` is not given. */
+  unregisteredRedirectUri: 'https://oauth-fakes-drift.invalid/not-registered',
   state: 'oauth-fakes-drift-state',
 } as const
 
@@ -249,7 +252,7 @@ export const PROBES: readonly Probe[] = [
   {
     id: 'authorize-wrong-redirect-uri',
     description: 'authorize request with a redirect URI the client did not register',
-    request: forEach((c) => ({ ...c.at('authorize'), method: 'GET', headers: BROWSER, query: authorizeQuery(c, c.clientId, BOGUS.redirectUri) })),
+    request: forEach((c) => ({ ...c.at('authorize'), method: 'GET', headers: BROWSER, query: authorizeQuery(c, c.clientId, BOGUS.unregisteredRedirectUri) })),
   },
 ]
 

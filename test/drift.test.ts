@@ -239,6 +239,16 @@ describe('drift: an identical fake', () => {
     expect([empty.code, empty.err]).toEqual([2, 'oauth-fakes drift: --token: must not be empty (see --help)'])
   })
 
+  it.each(['calcom', 'bookingsync', 'zapier'] as const)('%s: without --redirect-uri, the redirect URI the fake side registers for the client is not the one the wrong-redirect probe sends: no difference', async (provider) => {
+    const real = realFake(provider)
+    const run = await drift(['--provider', provider, '--client-id', CLIENT.clientId, '--client-secret', CLIENT.clientSecret, ...real.baseArgs, '--json'], { fetchReal: real.fetch })
+    const result = JSON.parse(run.out) as DriftResult
+    expect(lines(result)).toEqual([])
+    expect(run.code).toBe(0)
+    const probe = result.probes.find((p) => p.id === 'authorize-wrong-redirect-uri')!
+    expect(probe.state).toBe('same')
+  })
+
   it('without --redirect-uri the probes that send one are skipped, and never sent', async () => {
     const real = realFake('bookingsync')
     const sent: string[] = []
