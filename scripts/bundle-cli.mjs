@@ -16,7 +16,7 @@
  *   @mswjs/data (the in-process adapter, loaded only there), junit-report-builder (reports), and
  *   playwright-core (`conform --browser`, an optional peer the user installs).
  *
- * `node scripts/bundle-cli.mjs <outdir>` from the repository root.
+ * `node scripts/bundle-cli.mjs <outdir>`: a directory below `dist/` or `node_modules/.cache/` (`bundleTarget`).
  */
 import { readFileSync, rmSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
