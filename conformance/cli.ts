@@ -9,7 +9,7 @@ import { PROVIDER_IDS, type ProviderId } from '../mocks/engine/controls.ts'
 import { CALCOM_ERAS, type CalcomEraId } from '../mocks/providers/calcom/profile.ts'
 import { loadBaseline } from './baseline.ts'
 import type { ChromiumBrowser } from './browser-types.ts'
-import { BrowserUnavailableError, CHROMIUM_PATH, launchChromium } from './chromium-launch.ts'
+import { BrowserUnavailableError, CHROMIUM_PATHS, launchChromium } from './chromium-launch.ts'
 import type { ProgressEvent } from './runner.ts'
 import { ClientStartError } from './drivers/driver.ts'
 import { killAllClients } from './drivers/process-client.ts'
@@ -19,18 +19,20 @@ import { runConformance } from './run.ts'
 import { UsageError } from './runner.ts'
 
 const USAGE = `usage: oauth-fakes conform --provider <calcom|bookingsync|zapier|all> --client "<command>"
-  [--era <id|all>] [--browser] [--reporter text|json|junit|html] [--output FILE] [--expected-failures FILE]
-  [--scenario ID]... [--client-clock faketime|offset-file] [--start-timeout S] [--route-timeout S]
-  [--verbose] [--quiet]
+  [--era <id|all>] [--browser [--chromium PATH]] [--reporter text|json|junit|html] [--output FILE]
+  [--expected-failures FILE] [--scenario ID]... [--client-clock faketime|offset-file]
+  [--start-timeout S] [--route-timeout S] [--verbose] [--quiet]
   (from a clone: npm run conformance -- …)
 
   --provider            which fake(s) to run the client against (comma-separated, or all)
   --client              the client command, started through a shell with PORT and OAUTH_* set
   --era                 cal.com's era(s): ${CALCOM_ERAS.join(', ')} (comma-separated), or all;
                         each is judged and reported on its own (default: oauth-service, today's)
-  --browser             drive /login and the consent page in a real headless Chromium
-                        (${CHROMIUM_PATH}; a tab per scenario, blank and without cookies, so the
-                        client's cookies and JavaScript work) instead of plain HTTP requests
+  --browser             drive /login and the consent page in a real headless Chromium (a tab
+                        per scenario, blank and without cookies, so the client's cookies and
+                        JavaScript work) instead of plain HTTP requests
+  --chromium            the Chromium that --browser runs (default: ${CHROMIUM_PATHS[0]} when
+                        installed, else ${CHROMIUM_PATHS[1]})
   --reporter            text (default), json, junit, or html (one self-contained page: each
                         scenario's requests as a sequence diagram, failing ones marked)
   --output              write the report to FILE (the text summary still goes to stdout)
@@ -65,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
         scenario: { type: 'string', multiple: true },
         verbose: { type: 'boolean', default: false },
         browser: { type: 'boolean', default: false },
+        chromium: { type: 'string' },
         era: { type: 'string' },
         'client-clock': { type: 'string' },
         'start-timeout': { type: 'string' },
@@ -121,6 +124,7 @@ export async function main(argv: string[]): Promise<number> {
               return e as CalcomEraId
             })
     }
+    if (values.chromium !== undefined && !values.browser) throw new UsageError('--chromium is for --browser: add --browser')
     const clientClock = values['client-clock'] ?? 'faketime'
     if (clientClock !== 'faketime' && clientClock !== 'offset-file') throw new UsageError(`unknown --client-clock "${clientClock}" (faketime or offset-file)`)
     const seconds = (flag: 'start-timeout' | 'route-timeout'): number | undefined => {
@@ -138,7 +142,7 @@ export async function main(argv: string[]): Promise<number> {
       ? (e: ProgressEvent) => process.stderr.write(`  [${String(e.done).padStart(String(e.total).length)}/${e.total}] ${(e.profile.variant ? `${e.profile.provider}/${e.profile.variant}` : e.profile.provider).padEnd(24)} ${e.scenario.padEnd(24)} ${e.status === 'failed' ? '✗' : e.status === 'skipped' ? '-' : '✓'} ${(e.ms / 1000).toFixed(1)} s\n`)
       : undefined
     // One Chromium for the whole run; the signal handler above closes it when interrupted.
-    if (values.browser) browser = await launchChromium({ handleSignals: false })
+    if (values.browser) browser = await launchChromium({ handleSignals: false, ...(values.chromium ? { executablePath: values.chromium } : {}) })
     // Screenshots of the consent pages cost time and bytes: only for the report that shows them.
     const report = await runConformance({ providers, eras, command: values.client, expectedFailures, scenarios: values.scenario, browser, clientClock, onProgress, screenshots: reporter === 'html', ...(startTimeoutMs ? { startTimeoutMs } : {}), ...(routeTimeoutMs ? { routeTimeoutMs } : {}) })
     // The readable summary always goes to stdout; machine formats go to --output.

@@ -1,6 +1,6 @@
 /** The conformance suite's programmatic API (the CLI is ./cli.ts). */
 export { runConformance, type CommandRunOptions } from './run.ts'
-export { BrowserUnavailableError, CHROMIUM_PATH, launchChromium } from './chromium-launch.ts'
+export { BrowserUnavailableError, CHROMIUM_HEADLESS_SHELL_PATH, CHROMIUM_PATH, CHROMIUM_PATHS, defaultChromiumPath, launchChromium } from './chromium-launch.ts'
 export type { ChromiumBrowser } from './browser-types.ts'
 export { conformanceProfile, calcomEraProfiles, PROFILES, type ConformanceProfile } from './profiles.ts'
 export { profilesFor } from './run.ts'

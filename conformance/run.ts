@@ -35,10 +35,13 @@ export interface CommandRunOptions {
   routeTimeoutMs?: number
   /**
    * `--browser`: drive /login and the consent page in a real Chromium (a tab per scenario, blank
-   * and without cookies) instead of plain HTTP. `true` launches /usr/bin/chromium for this run and closes it
-   * (BrowserUnavailableError when it is missing); a browser from `launchChromium` is used as is and left open.
+   * and without cookies) instead of plain HTTP. `true` launches Chromium for this run and closes it
+   * (`chromiumPath`, or the headless shell when installed, else the full browser; BrowserUnavailableError
+   * when it is missing); a browser from `launchChromium` is used as is and left open.
    */
   browser?: boolean | ChromiumBrowser
+  /** With `browser: true`: the Chromium to launch (default `defaultChromiumPath()`). */
+  chromiumPath?: string
   /** How the client's clock follows the fakes' (default `faketime`: libfaketime when installed, and the offset file). */
   clientClock?: 'faketime' | 'offset-file'
   /** Called after each scenario (the CLI's progress on a terminal). */
@@ -102,7 +105,7 @@ export function commandLauncher(command: string, timeouts: { startTimeoutMs?: nu
 /** Runs the suite against a client command; throws ClientStartError or UsageError (exit 2). */
 export async function runConformance(options: CommandRunOptions): Promise<ConformanceReport> {
   const startedAt = new Date()
-  const own = options.browser === true ? await launchChromium() : null
+  const own = options.browser === true ? await launchChromium(options.chromiumPath ? { executablePath: options.chromiumPath } : {}) : null
   const browser = own ?? (typeof options.browser === 'object' ? options.browser : null)
   const profiles = profilesFor(options.providers, options.eras, options.customProviders)
   const stages = await createTenantStages(options.customProviders)

@@ -12,8 +12,8 @@
  *             against a bare node:http server doing the minimum a token endpoint does; and, not a
  *             goal, each server's own CPU time per request (where the throughput goes)
  *   conform   the conformance suite, all providers, reference client, wall time from the shell
- *   browser   the same with `--browser` (Debian's Chromium through playwright-core; skipped, and
- *             said so, where either is missing)
+ *   browser   the same with `--browser` (Debian's Chromium headless shell, or its full browser, through
+ *             playwright-core, as the CLI picks it; skipped, and said so, where either is missing)
  *   latency   every endpoint's median latency with 100k live tokens, against the same endpoint empty
  *   memory    heap bytes per live access+refresh pair
  *   sweep     the slowest write while 200k dead entries are swept (incremental; median of 3 runs), against one
@@ -27,12 +27,13 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { build } from 'esbuild'
+import { defaultChromiumPath } from '../conformance/chromium-launch.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean' } } })
@@ -340,7 +341,7 @@ async function conformPart() {
 
 async function browserPart() {
   console.error('browser: the conformance suite with --browser, all providers, reference client, wall time from the shell (built CLI)')
-  const what = 'conformance --browser, all providers, reference client (s, wall)'
+  const what = `conformance --browser, all providers, reference client, ${basename(defaultChromiumPath() ?? 'no Chromium')} (s, wall)`
   const run = conformRuns(['--browser'])
   if ('failed' in run) {
     // No Chromium or no playwright-core here: the CLI says which in one line (exit 2). Anything else is a failure.

@@ -5,8 +5,9 @@
  * in both modes, and a client that keeps its login in a session cookie passes here as it does
  * over plain HTTP (whose user agent keeps cookies too).
  *
- * Needs Chromium at /usr/bin/chromium (`apt-get install -y chromium`); without it the file FAILS
- * with a message saying so.
+ * Needs Debian's Chromium: the headless shell (`apt-get install -y chromium-headless-shell`), which
+ * a run prefers, and the full browser (`apt-get install -y chromium`), which one test runs as the
+ * fallback; without them the file FAILS with a message saying so.
  */
 import { createServer } from 'node:http'
 import type { Browser as PlaywrightBrowser } from 'playwright-core'
@@ -15,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromiumUserAgent } from '../conformance/chromium-launch.ts'
 import type { ClientConfig } from '../conformance/drivers/driver.ts'
 import type { ProviderId } from '../mocks/engine/controls.ts'
-import { BrowserUnavailableError, launchChromium } from '../conformance/chromium-launch.ts'
+import { BrowserUnavailableError, CHROMIUM_HEADLESS_SHELL_PATH, CHROMIUM_PATH, defaultChromiumPath, launchChromium } from '../conformance/chromium-launch.ts'
 import { type CheckId, type ChromiumBrowser, type ConformanceReport } from '../conformance/index.ts'
 import type { UserAgentSession } from '../conformance/runner.ts'
 import { runConformance } from './slow-machine.ts'
@@ -148,6 +149,22 @@ describe('conformance suite in a real browser (--browser)', () => {
   it('says how to install Chromium when it is missing', async () => {
     const launch = launchChromium({ executablePath: '/nonexistent/chromium' })
     await expect(launch).rejects.toBeInstanceOf(BrowserUnavailableError)
-    await expect(launch).rejects.toThrow(/apt-get install -y chromium/)
+    await expect(launch).rejects.toThrow(/apt-get install -y chromium-headless-shell/)
+    // runConformance's own browser: the path it is given, not the default one.
+    await expect(runConformance({ providers: ['zapier'], command: node('reference.mjs'), scenarios: ['happy-path'], browser: true, chromiumPath: '/nonexistent/chromium' })).rejects.toThrow(/Chromium at \/nonexistent\/chromium, which is missing/)
+  })
+
+  it('runs the headless shell when it is installed, else the full browser', () => {
+    const installed = (...paths: string[]) => (path: string) => paths.includes(path)
+    expect(defaultChromiumPath(installed(CHROMIUM_PATH, CHROMIUM_HEADLESS_SHELL_PATH))).toBe(CHROMIUM_HEADLESS_SHELL_PATH)
+    expect(defaultChromiumPath(installed(CHROMIUM_PATH))).toBe(CHROMIUM_PATH)
+    expect(defaultChromiumPath(installed())).toBeUndefined()
+  })
+
+  it('passes in the full browser too (what runs where the headless shell is not installed)', { timeout: 300_000 }, async () => {
+    const report = await runConformance({ providers: ['bookingsync'], command: node('reference.mjs'), scenarios: ['happy-path', 'out-of-band'], browser: true, chromiumPath: CHROMIUM_PATH })
+    expect(report.providers[0]!.checks.filter((c) => c.status === 'FAILURE' || c.status === 'WARNING').map((c) => `${c.id}: ${c.details.actual}`)).toEqual([])
+    expect(report.providers[0]!.checks.filter((c) => c.status === 'SUCCESS').map((c) => c.id)).toEqual(expect.arrayContaining(['callback-success', 'oob-exchange']))
+    expect(report.ok).toBe(true)
   })
 })

@@ -52,6 +52,15 @@ describe('conformance CLI', () => {
     const scenario = await cli('--provider', 'calcom', '--client', reference, '--scenario', 'no-such-scenario')
     expect(scenario.code).toBe(2)
     expect(scenario.err).toMatch(/unknown scenario "no-such-scenario"/)
+    const chromium = await cli('--provider', 'calcom', '--client', reference, '--chromium', '/usr/bin/chromium')
+    expect(chromium.code).toBe(2)
+    expect(chromium.err).toMatch(/--chromium is for --browser/)
+  })
+
+  it('exits 2 and names the missing Chromium when --chromium points nowhere', async () => {
+    const run = await cli('--provider', 'zapier', '--client', reference, '--browser', '--chromium', '/nonexistent/chromium', '--scenario', 'happy-path')
+    expect(run.code).toBe(2)
+    expect(run.err).toMatch(/--browser needs Chromium at \/nonexistent\/chromium, which is missing/)
   })
 
   it('takes the scenario ids of earlier releases: rotation and long-session are part of access-expired now', async () => {
