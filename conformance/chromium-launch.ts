@@ -56,11 +56,17 @@ async function playwright(): Promise<typeof import('playwright-core')> {
   }
 }
 
+/** The Chromium to launch: the one named, else `defaultChromiumPath()`; BrowserUnavailableError, with the fix, when it is not there. */
+export function chromiumToLaunch(named: string | undefined, exists: (path: string) => boolean = existsSync): string {
+  const path = named ?? defaultChromiumPath(exists)
+  if (path === undefined) throw new BrowserUnavailableError(`--browser needs Chromium, and neither ${CHROMIUM_PATHS.join(' nor ')} is installed. Install it with ${INSTALL}.`)
+  if (!exists(path)) throw new BrowserUnavailableError(`--browser needs Chromium at ${path}, which is missing. Name another with --chromium PATH, or install Debian's with ${INSTALL}.`)
+  return path
+}
+
 /** One headless Chromium for a whole run; throws BrowserUnavailableError with the fix. */
 export async function launchChromium(options: LaunchOptions = {}): Promise<ChromiumBrowser> {
-  const executablePath = options.executablePath ?? defaultChromiumPath()
-  if (executablePath === undefined) throw new BrowserUnavailableError(`--browser needs Chromium, and neither ${CHROMIUM_PATHS.join(' nor ')} is installed. Install it with ${INSTALL}.`)
-  if (!existsSync(executablePath)) throw new BrowserUnavailableError(`--browser needs Chromium at ${executablePath}, which is missing. Name another with --chromium PATH, or install Debian's with ${INSTALL}.`)
+  const executablePath = chromiumToLaunch(options.executablePath)
   const { chromium } = await playwright()
   const handle = options.handleSignals ?? true
   try {
