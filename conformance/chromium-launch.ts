@@ -56,12 +56,18 @@ async function playwright(): Promise<typeof import('playwright-core')> {
   }
 }
 
-/** The Chromium to launch: the one named, else `defaultChromiumPath()`; BrowserUnavailableError, with the fix, when it is not there. */
+/**
+ * The Chromium to launch: the one named (`--chromium`, `chromiumPath`, `executablePath`), else
+ * `defaultChromiumPath()`; BrowserUnavailableError, saying what to do, when it is not there.
+ */
 export function chromiumToLaunch(named: string | undefined, exists: (path: string) => boolean = existsSync): string {
-  const path = named ?? defaultChromiumPath(exists)
-  if (path === undefined) throw new BrowserUnavailableError(`--browser needs Chromium, and neither ${CHROMIUM_PATHS.join(' nor ')} is installed. Install it with ${INSTALL}.`)
-  if (!exists(path)) throw new BrowserUnavailableError(`--browser needs Chromium at ${path}, which is missing. Name another with --chromium PATH, or install Debian's with ${INSTALL}.`)
-  return path
+  if (named === undefined) {
+    const path = defaultChromiumPath(exists)
+    if (path === undefined) throw new BrowserUnavailableError(`--browser needs Chromium, and neither ${CHROMIUM_PATHS.join(' nor ')} is installed. Install it with ${INSTALL}.`)
+    return path
+  }
+  if (!exists(named)) throw new BrowserUnavailableError(`--browser needs Chromium at ${named}, which is missing: name another, or name none to run Debian's (${CHROMIUM_PATHS.join(', else ')}).`)
+  return named
 }
 
 /** One headless Chromium for a whole run; throws BrowserUnavailableError with the fix. */
@@ -73,7 +79,9 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Chrom
     const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, handleSIGINT: handle, handleSIGTERM: handle, handleSIGHUP: handle })
     return browser as unknown as ChromiumBrowser
   } catch (error) {
-    throw new BrowserUnavailableError(`could not start Chromium at ${executablePath}: ${(error as Error).message.split('\n')[0]}. Reinstall it with ${INSTALL}.`)
+    // Reinstalling is the fix for Debian's own; a Chromium of the user's is theirs to mend.
+    const fix = CHROMIUM_PATHS.includes(executablePath) ? ` Reinstall it with ${INSTALL}.` : ''
+    throw new BrowserUnavailableError(`could not start Chromium at ${executablePath}: ${(error as Error).message.split('\n')[0]}.${fix}`)
   }
 }
 

@@ -125,6 +125,7 @@ export async function main(argv: string[]): Promise<number> {
             })
     }
     if (values.chromium !== undefined && !values.browser) throw new UsageError('--chromium is for --browser: add --browser')
+    if (values.chromium === '') throw new UsageError('--chromium needs a path')
     const clientClock = values['client-clock'] ?? 'faketime'
     if (clientClock !== 'faketime' && clientClock !== 'offset-file') throw new UsageError(`unknown --client-clock "${clientClock}" (faketime or offset-file)`)
     const seconds = (flag: 'start-timeout' | 'route-timeout'): number | undefined => {
@@ -142,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
       ? (e: ProgressEvent) => process.stderr.write(`  [${String(e.done).padStart(String(e.total).length)}/${e.total}] ${(e.profile.variant ? `${e.profile.provider}/${e.profile.variant}` : e.profile.provider).padEnd(24)} ${e.scenario.padEnd(24)} ${e.status === 'failed' ? '✗' : e.status === 'skipped' ? '-' : '✓'} ${(e.ms / 1000).toFixed(1)} s\n`)
       : undefined
     // One Chromium for the whole run; the signal handler above closes it when interrupted.
-    if (values.browser) browser = await launchChromium({ handleSignals: false, ...(values.chromium ? { executablePath: values.chromium } : {}) })
+    if (values.browser) browser = await launchChromium({ handleSignals: false, ...(values.chromium !== undefined ? { executablePath: values.chromium } : {}) })
     // Screenshots of the consent pages cost time and bytes: only for the report that shows them.
     const report = await runConformance({ providers, eras, command: values.client, expectedFailures, scenarios: values.scenario, browser, clientClock, onProgress, screenshots: reporter === 'html', ...(startTimeoutMs ? { startTimeoutMs } : {}), ...(routeTimeoutMs ? { routeTimeoutMs } : {}) })
     // The readable summary always goes to stdout; machine formats go to --output.

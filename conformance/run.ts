@@ -15,7 +15,7 @@ import { httpTransport } from './http-request.ts'
 import { type CustomProviderSpec, customProfiles } from '../mocks/providers/custom.ts'
 import { type ConformanceProfile, calcomEraProfiles, conformanceProfile } from './profiles.ts'
 import { type ConformanceReport, buildReport } from './report.ts'
-import { type ClientLauncher, type RunOptions, type Stage, endpointsOf, runScenarios } from './runner.ts'
+import { type ClientLauncher, type RunOptions, type Stage, UsageError, endpointsOf, runScenarios } from './runner.ts'
 
 export interface CommandRunOptions {
   providers: readonly ProviderId[]
@@ -105,7 +105,9 @@ export function commandLauncher(command: string, timeouts: { startTimeoutMs?: nu
 /** Runs the suite against a client command; throws ClientStartError or UsageError (exit 2). */
 export async function runConformance(options: CommandRunOptions): Promise<ConformanceReport> {
   const startedAt = new Date()
-  const own = options.browser === true ? await launchChromium(options.chromiumPath ? { executablePath: options.chromiumPath } : {}) : null
+  if (options.chromiumPath !== undefined && options.browser !== true) throw new UsageError('chromiumPath is for browser: true (a browser from launchChromium was launched with its own)')
+  if (options.chromiumPath === '') throw new UsageError('chromiumPath is empty: name a Chromium, or leave it out')
+  const own = options.browser === true ? await launchChromium(options.chromiumPath !== undefined ? { executablePath: options.chromiumPath } : {}) : null
   const browser = own ?? (typeof options.browser === 'object' ? options.browser : null)
   const profiles = profilesFor(options.providers, options.eras, options.customProviders)
   const stages = await createTenantStages(options.customProviders)

@@ -9,8 +9,10 @@
  *             the fakes' handlers, against msw answering the same requests with constants; and
  *             the same flows through `createFetch` (no msw)
  *   http      token and refresh endpoints of the standalone server under load (autocannon),
- *             against a bare node:http server doing the minimum a token endpoint does; and, not a
- *             goal, each server's own CPU time per request (where the throughput goes)
+ *             against a bare node:http server doing the minimum a token endpoint does, measured
+ *             before the first endpoint and after each one (each endpoint against the two runs
+ *             beside it); and, not a goal, each server's own CPU time per request (where the
+ *             throughput goes)
  *   conform   the conformance suite, all providers, reference client, wall time from the shell
  *   browser   the same with `--browser` (Debian's Chromium headless shell, or its full browser, through
  *             playwright-core, as the CLI picks it; skipped, and said so, where either is missing)
@@ -262,12 +264,14 @@ async function httpPart() {
   // The ceiling drifts on a shared machine, by a third within minutes: it is measured before the
   // first endpoint and after each one, and each endpoint is compared with the two runs beside it.
   let previous = await ceilingRun()
+  console.error(`  bare ceiling ${f(previous.rps, 0)} req/s (${f(previous.cpuUs, 0)} µs a request)`)
   const { createFakes } = await import('../mocks/fakes.ts')
   const catalogue = createFakes()
   const measured: Array<{ name: string; bare: { rps: number; cpuUs: number } } & Load> = []
   const measure = async (name: string, fakes: BenchServer, next: () => Req | undefined) => {
     const m = await load(fakes, next)
     const after = await ceilingRun()
+    console.error(`  ${name}: ${f(m.rps, 0)} req/s; bare ceiling after it ${f(after.rps, 0)} req/s (${f(after.cpuUs, 0)} µs a request)`)
     measured.push({ name, ...m, bare: { rps: (previous.rps + after.rps) / 2, cpuUs: (previous.cpuUs + after.cpuUs) / 2 } })
     previous = after
   }

@@ -55,6 +55,9 @@ describe('conformance CLI', () => {
     const chromium = await cli('--provider', 'calcom', '--client', reference, '--chromium', '/usr/bin/chromium')
     expect(chromium.code).toBe(2)
     expect(chromium.err).toMatch(/--chromium is for --browser/)
+    const empty = await cli('--provider', 'calcom', '--client', reference, '--browser', '--chromium', '')
+    expect(empty.code).toBe(2)
+    expect(empty.err).toMatch(/--chromium needs a path/)
   })
 
   it('exits 2 and names the missing Chromium when --chromium points nowhere', async () => {
