@@ -1,7 +1,7 @@
 /**
- * Starting Chromium for `--browser`: Debian's Chromium headless shell (or its full browser) driven by playwright-core, which
- * is an optional dependency: it is imported here, when a browser run asks for it, and its absence
- * is a one-line error that says how to install it.
+ * Starting Chromium for `--browser`: Debian's Chromium headless shell (or its full browser) driven
+ * by playwright-core, which is an optional dependency: it is imported here, when a browser run asks
+ * for it, and its absence is a one-line error that says how to install it.
  */
 import { existsSync } from 'node:fs'
 import type { Browser as PlaywrightBrowser } from 'playwright-core'
@@ -27,6 +27,7 @@ const INSTALL = '`apt-get update && apt-get install -y chromium-headless-shell` 
 export function defaultChromiumPath(exists: (path: string) => boolean = existsSync): string | undefined {
   return CHROMIUM_PATHS.find((path) => exists(path))
 }
+
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 /** Chromium or playwright-core is missing, or Chromium does not start (the CLI exits 2). */
