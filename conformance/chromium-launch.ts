@@ -80,10 +80,15 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Chrom
     const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, handleSIGINT: handle, handleSIGTERM: handle, handleSIGHUP: handle })
     return browser as unknown as ChromiumBrowser
   } catch (error) {
-    // Reinstalling is the fix for Debian's own; a Chromium of the user's is theirs to mend.
-    const fix = CHROMIUM_PATHS.includes(executablePath) ? ` Reinstall it with ${INSTALL}.` : ''
-    throw new BrowserUnavailableError(`could not start Chromium at ${executablePath}: ${(error as Error).message.split('\n')[0]}.${fix}`)
+    throw launchFailure(executablePath, error as Error)
   }
+}
+
+/** A Chromium that would not start: its path, the first line of Playwright's error, and (for Debian's own) how to reinstall it. */
+export function launchFailure(path: string, error: Error): BrowserUnavailableError {
+  // Reinstalling is the fix for Debian's own; a Chromium of the user's is theirs to mend.
+  const fix = CHROMIUM_PATHS.includes(path) ? ` Reinstall it with ${INSTALL}.` : ''
+  return new BrowserUnavailableError(`could not start Chromium at ${path}: ${error.message.split('\n')[0]}.${fix}`)
 }
 
 /**

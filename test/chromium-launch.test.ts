@@ -3,7 +3,7 @@
  * (test/conformance-browser.test.ts runs the suite in one).
  */
 import { describe, expect, it } from 'vitest'
-import { BrowserUnavailableError, CHROMIUM_HEADLESS_SHELL_PATH, CHROMIUM_PATH, chromiumToLaunch, defaultChromiumPath, launchChromium } from '../conformance/chromium-launch.ts'
+import { BrowserUnavailableError, CHROMIUM_HEADLESS_SHELL_PATH, CHROMIUM_PATH, chromiumToLaunch, defaultChromiumPath, launchChromium, launchFailure } from '../conformance/chromium-launch.ts'
 import { UsageError } from '../conformance/runner.ts'
 import { runConformance } from './slow-machine.ts'
 
@@ -38,6 +38,9 @@ describe('the Chromium of a --browser run', () => {
     const message = await launch.catch((error: Error) => error.message)
     expect(message).toMatch(/^could not start Chromium at \/bin\/false: \S/)
     expect(message).not.toMatch(/apt-get/)
+    // Debian's own gets the line that reinstalls it.
+    const debian = launchFailure(CHROMIUM_HEADLESS_SHELL_PATH, new Error('Failed to launch\nmore lines'))
+    expect(debian.message).toBe(`could not start Chromium at ${CHROMIUM_HEADLESS_SHELL_PATH}: Failed to launch. Reinstall it with \`apt-get update && apt-get install -y chromium-headless-shell\` (or \`chromium\`; npx playwright install cannot download here).`)
   })
 
   it('runConformance launches the chromiumPath it is given, and refuses one it would not use', async () => {
