@@ -178,7 +178,7 @@ async function flowsPart() {
   }
 }
 
-type Req = { method: 'POST'; path: string; headers: Record<string, string>; body: string }
+type Req = { method: 'POST'; path: string; headers: Record<string, string>; body: string } | { method: 'GET'; path: string; headers?: Record<string, string> }
 interface Load {
   rps: number
   p99: number
@@ -294,6 +294,17 @@ async function httpPart() {
     })
     await stop(fakes.child)
   }
+  // Not a goal: the least any answer of the standalone fakes costs — the adapter, the routing, the
+  // request log and the answer's headers, with no work of the endpoint's own (the generic
+  // provider's metadata document: a constant). Its CPU per request against the bare token
+  // endpoint's says how much of the ceiling is left for a token endpoint's own work.
+  const floorServer = await benchServer('fakes', 0, 'oauth2')
+  const metadata = `/oauth2${catalogue.definition('oauth2').endpoints.metadata}`
+  const floor = await load(floorServer, () => ({ method: 'GET', path: metadata }))
+  await stop(floorServer.child)
+  const afterFloor = await ceilingRun()
+  console.error(`  any answer (oauth2 metadata GET): ${f(floor.rps, 0)} req/s; bare ceiling after it ${f(afterFloor.rps, 0)} req/s (${f(afterFloor.cpuUs, 0)} µs a request)`)
+  const floorBare = (previous.cpuUs + afterFloor.cpuUs) / 2
   const notesOf = (m: Load) => [m.errors ? `${m.errors} errors` : '', m.non2xx ? `${m.non2xx} non-2xx` : ''].filter(Boolean).join(', ')
   for (const m of measured) {
     const notes = notesOf(m)
@@ -307,6 +318,8 @@ async function httpPart() {
     const notes = notesOf(m)
     row(`${m.name}: server CPU per request (µs)${notes ? ` (${notes})` : ''}`, f(m.cpuUs, 0), `bare ${f(m.bare.cpuUs, 0)}`, m.bare.cpuUs / m.cpuUs, 'diagnostic', null)
   }
+  const floorNotes = notesOf(floor)
+  row(`any answer of the fakes (oauth2 metadata GET): server CPU per request (µs)${floorNotes ? ` (${floorNotes})` : ''}`, f(floor.cpuUs, 0), `bare ${f(floorBare, 0)}`, floorBare / floor.cpuUs, 'diagnostic', null)
 }
 
 /**
