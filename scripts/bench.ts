@@ -12,7 +12,7 @@
  *             against a bare node:http server doing the minimum a token endpoint does, measured
  *             before the first endpoint and after each one (each endpoint against the two runs
  *             beside it); and, not a goal, each server's own CPU time per request (where the
- *             throughput goes)
+ *             throughput goes), and that of any answer of the fakes (oauth2's metadata document)
  *   conform   the conformance suite, all providers, reference client, wall time from the shell
  *   browser   the same with `--browser` (Debian's Chromium headless shell, or its full browser, through
  *             playwright-core, as the CLI picks it; skipped, and said so, where either is missing)
