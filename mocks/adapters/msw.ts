@@ -1,11 +1,18 @@
 import { http, type HttpHandler } from 'msw'
+import type { ProviderApp } from '../engine/provider.ts'
 import type { Fakes } from '../fakes.ts'
 
 /**
- * msw request handlers for the fakes: ONE catch-all handler per host (a handler per route would
- * cost ~8 µs per non-matching handler on every request). The handler only forwards the Request;
- * the provider app decides everything, and answers `undefined` (msw passes the request on) for
- * URLs it does not serve.
+ * msw request handlers for the fakes: ONE catch-all handler for every provider and host (and a
+ * second, GET only, for the RFC 8414 well-known documents a base with a path has at its origin's
+ * root). msw tries its handlers one after the other and, for each, parses the URL, reads the
+ * cookies and compiles a string path into a regular expression before it knows whether the
+ * handler matches; a handler per host cost every request that price once per handler before it
+ * (cal.com's API, Zapier's auth host), and the compiled path another part of it. Here the paths are
+ * one regular expression, built once, and a URL msw decodes nothing of (a path pattern's `*` was
+ * decoded, and a malformed escape made msw answer 500). The handler hands the Request to the first
+ * provider, in the providers' order, whose base it is below (as the first `<base>/*` handler that
+ * matched did) and answers `undefined` (msw passes the request on) for a URL none serves.
  *
  * @example
  * import { setupServer } from 'msw/node'
@@ -14,20 +21,35 @@ import type { Fakes } from '../fakes.ts'
  * server.listen({ onUnhandledRequest: 'error' })
  */
 export function createHandlers(fakes: Fakes): HttpHandler[] {
-  const handlers: HttpHandler[] = []
+  const apps: ProviderApp[] = []
+  const prefixes: string[] = []
+  const roots: string[] = []
   for (const provider of fakes.providers) {
-    const app = fakes.app(provider)
-    const seen = new Set<string>()
+    let served = false
     for (const base of Object.values(fakes.bases(provider))) {
+      // A provider mounted on relative paths (the standalone server's fakes) has no URL to intercept.
       if (!/^https?:\/\//.test(base)) continue
+      served = true
       const url = new URL(base)
-      const prefix = `${url.origin}${url.pathname.replace(/\/+$/, '')}`
-      if (seen.has(prefix)) continue
-      seen.add(prefix)
-      handlers.push(http.all(`${prefix}/*`, ({ request }) => app(request)))
+      const path = url.pathname.replace(/\/+$/, '')
+      prefixes.push(`${url.origin}${path}/`)
       // RFC 8414 §3.1: a well-known document of a base with a path lives at the origin's root.
-      if (url.pathname.replace(/\/+$/, '')) for (const root of fakes.definition(provider).rootPaths ?? []) handlers.push(http.get(`${url.origin}${root}${url.pathname.replace(/\/+$/, '')}`, ({ request }) => app(request)))
+      if (path) for (const root of fakes.definition(provider).rootPaths ?? []) roots.push(`${url.origin}${root}${path}`)
     }
+    if (served) apps.push(fakes.app(provider))
   }
+  if (!apps.length) return []
+  const answer = ({ request }: { request: Request }) => {
+    const url = new URL(request.url)
+    for (const app of apps) if (app.serves(url)) return app(request)
+    return undefined
+  }
+  // msw matches a RegExp against the URL without its query and fragment.
+  const handlers = [http.all(new RegExp(`^(?:${prefixes.map((p) => `${escapeRegExp(p)}.*`).join('|')})$`), answer)]
+  if (roots.length) handlers.push(http.get(new RegExp(`^(?:${roots.map(escapeRegExp).join('|')})$`), answer))
   return handlers
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 }
