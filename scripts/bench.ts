@@ -22,8 +22,9 @@
  *   sweep     the slowest write while 200k dead entries are swept (incremental; median of 3 runs), against one
  *             walk of the whole store
  *
- * Options: --only start,flows,… (default all), --quick (small counts), BENCH_SECONDS and
- * BENCH_CONNECTIONS for the http part. The built CLI is rebuilt first (`npm run build`).
+ * Options: --only start,flows,… (default all), --quick (small counts), BENCH_SECONDS,
+ * BENCH_CONNECTIONS and BENCH_GRANTS (codes and refresh tokens issued per provider; default: enough
+ * for the measured ceiling's rate) for the http part. The built CLI is rebuilt first (`npm run build`).
  * The in-process parts and the http part's servers run in children bundled by esbuild (compiled as a
  * build compiles, without tsx).
  */
