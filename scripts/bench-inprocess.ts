@@ -17,7 +17,7 @@
 import { PerformanceObserver } from 'node:perf_hooks'
 import { HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
-import { createHandlers } from '../mocks/adapters/msw.ts'
+import { createHandlers, escapeRegExp } from '../mocks/adapters/msw.ts'
 import type { ProviderId } from '../mocks/engine/controls.ts'
 import { ExpiringStore, type StoredGrant } from '../mocks/engine/store.ts'
 import { type Fakes, createFakes } from '../mocks/fakes.ts'
@@ -52,7 +52,7 @@ async function flows(p: ProviderId, rounds: number, n: number) {
   }
   const origins = [...new Set(Object.values(fakes.bases(p)).map((b) => new URL(b).origin))]
   const constant = origins.map((origin) => http.all(`${origin}/*`, constantAnswer))
-  const constantOne = [http.all(new RegExp(`^(?:${origins.map((o) => `${o.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/.*`).join('|')})$`), constantAnswer)]
+  const constantOne = [http.all(new RegExp(`^(?:${origins.map((o) => `${escapeRegExp(o)}/.*`).join('|')})$`), constantAnswer)]
   const server = setupServer(...createHandlers(fakes))
   server.listen({ onUnhandledRequest: 'error' })
   const viaFakes = () => {

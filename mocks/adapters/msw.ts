@@ -8,11 +8,12 @@ import type { Fakes } from '../fakes.ts'
  * root). msw tries its handlers one after the other and, for each, parses the URL, reads the
  * cookies and compiles a string path into a regular expression before it knows whether the
  * handler matches; a handler per host cost every request that price once per handler before it
- * (cal.com's API, Zapier's auth host), and the compiled path another part of it. Here the paths are
- * one regular expression, built once, and a URL msw decodes nothing of (a path pattern's `*` was
- * decoded, and a malformed escape made msw answer 500). The handler hands the Request to the first
- * provider, in the providers' order, whose base it is below (as the first `<base>/*` handler that
- * matched did) and answers `undefined` (msw passes the request on) for a URL none serves.
+ * (cal.com's API, Zapier's auth host), and the compiled path another part of it. Here the paths
+ * are one regular expression, built once, that captures nothing for msw to decode (it decoded what
+ * a path pattern's `*` matched, and a malformed escape made it answer 500). The handler hands the
+ * Request to the first provider, in the providers' order, whose base it is below (as the first
+ * `<base>/*` handler that matched did), and answers `undefined` (msw passes the request on) for a
+ * URL none serves.
  *
  * @example
  * import { setupServer } from 'msw/node'
@@ -50,6 +51,7 @@ export function createHandlers(fakes: Fakes): HttpHandler[] {
   return handlers
 }
 
-function escapeRegExp(text: string): string {
+/** `text` as a regular expression that matches it literally. */
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 }
