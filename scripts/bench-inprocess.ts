@@ -10,7 +10,8 @@
  *                               quarter or more (Zapier 7,400 → 4,600 flows/s; measured, the cause
  *                               not pinned down), which a createFetch user without msw never pays
  *   latency PROVIDER LIVE ROUNDS K   each endpoint's median latency on empty fakes and on fakes
- *                               holding LIVE access+refresh pairs, interleaved by round
+ *                               holding LIVE access+refresh pairs: K requests a side to warm up, then
+ *                               ROUNDS × K timed, the two sides taking turns by chunks of 20
  *   memory PROVIDER N           heap bytes per live access+refresh pair (run with --expose-gc)
  *   sweep N                     the slowest writes while a store of N dead entries is swept
  */
@@ -223,6 +224,9 @@ function endpoints(fakes: Fakes, p: ProviderId): Endpoint[] {
   return list
 }
 
+/** Requests a side of the latency part makes before the other side's turn. */
+const LATENCY_CHUNK = 20
+
 async function latency(p: ProviderId, live: number, rounds: number, k: number) {
   const options = { providers: [p], options: { bookingsync: { rateLimit: 1_000_000_000 } }, logLimits: { maxEntries: 1000 } }
   const empty = createFakes(options)
@@ -234,26 +238,32 @@ async function latency(p: ProviderId, live: number, rounds: number, k: number) {
     { name: 'empty', fakes: empty, fetch: createFetch(empty), endpoints: endpoints(empty, p) },
     { name: 'full', fakes: full, fetch: createFetch(full), endpoints: endpoints(full, p) },
   ] as const
-  const result: Record<string, { empty: number[]; full: number[] }> = {}
+  const result: Record<string, { emptyUs: number; fullUs: number; ratio: number }> = {}
   for (let e = 0; e < sides[0].endpoints.length; e++) {
     const name = sides[0].endpoints[e]!.name
-    result[name] = { empty: [], full: [] }
-    for (let r = 0; r <= rounds; r++) {
-      for (const side of sides) {
-        const requests = await side.endpoints[e]!.prepare(side.fetch, k)
-        const times: number[] = []
-        for (const request of requests) {
+    // Every request is made before any is timed: k to warm up, then k a round.
+    const n = k * (rounds + 1)
+    const requests = [await sides[0].endpoints[e]!.prepare(sides[0].fetch, n), await sides[1].endpoints[e]!.prepare(sides[1].fetch, n)] as const
+    const times: [number[], number[]] = [[], []]
+    // The sides take turns, a chunk of requests each, and the side that goes first alternates: a
+    // shared machine's speed drifts within seconds (the same endpoint's batches ranged over 3× in
+    // one process), and side by side both sides see the same drift, neither always after the other.
+    for (let start = 0, turn = 0; start < n; start += LATENCY_CHUNK, turn++) {
+      for (const side of turn % 2 === 0 ? ([0, 1] as const) : ([1, 0] as const)) {
+        for (let i = start; i < Math.min(n, start + LATENCY_CHUNK); i++) {
           const started = performance.now()
-          const status = await request()
-          times.push(performance.now() - started)
-          if (status >= 400) throw new Error(`${p} ${name} (${side.name}): ${status}`)
+          const status = await requests[side][i]!()
+          const took = performance.now() - started
+          if (status >= 400) throw new Error(`${p} ${name} (${sides[side].name}): ${status}`)
+          // The first k of each side warm up.
+          if (i >= k) times[side].push(took * 1000)
         }
-        // Round 0 warms up.
-        if (r > 0) result[name]![side.name].push(median(times) * 1000)
       }
     }
+    const [emptyUs, fullUs] = [median(times[0]), median(times[1])]
+    result[name] = { emptyUs, fullUs, ratio: emptyUs / fullUs }
   }
-  return { fillSeconds, liveAccess: full.runtime(p).accessTokens.size, liveRefresh: full.runtime(p).refreshTokens.size, endpoints: Object.fromEntries(Object.entries(result).map(([name, r]) => [name, { emptyUs: median(r.empty), fullUs: median(r.full), ratio: median(r.empty.map((x, i) => x / r.full[i]!)) }])) }
+  return { fillSeconds, liveAccess: full.runtime(p).accessTokens.size, liveRefresh: full.runtime(p).refreshTokens.size, endpoints: result }
 }
 
 async function memory(p: ProviderId, n: number) {
