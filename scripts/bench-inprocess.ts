@@ -3,8 +3,8 @@
  * build would compile it, without tsx's helpers) and prints one JSON line.
  *   flows PROVIDER ROUNDS N     full flows (authorize with consent allow → token → one API call)
  *                               through msw with the fakes' handlers, with a constant handler per
- *                               origin (the same requests) and with one constant RegExp handler,
- *                               per round
+ *                               origin (the same requests) and with one constant RegExp handler:
+ *                               N of each a round, the three taking turns by chunks of 25
  *   fetch PROVIDER ROUNDS N     the same flows through createFetch, in a process without msw: a
  *                               listening msw server in the same process slowed createFetch by a
  *                               quarter or more (Zapier 7,400 → 4,600 flows/s; measured, the cause
@@ -37,6 +37,9 @@ async function timeFlows(n: number, run: () => Promise<void>): Promise<{ flowsPe
   return { flowsPerSecond: (n / wall) * 1000, cpuFlowsPerSecond: n / ((used.user + used.system) / 1e6) }
 }
 
+/** Flows a kind of the flows part runs before the next kind's turn. */
+const FLOW_CHUNK = 25
+
 async function flows(p: ProviderId, rounds: number, n: number) {
   // Generous limits: the bench measures flows, not BookingSync's hourly API quota.
   const fakes = createFakes({ providers: [p], options: { bookingsync: { rateLimit: 1_000_000_000 } } })
@@ -56,38 +59,35 @@ async function flows(p: ProviderId, rounds: number, n: number) {
   const constantOne = [http.all(new RegExp(`^(?:${origins.map((o) => `${escapeRegExp(o)}/.*`).join('|')})$`), constantAnswer)]
   const server = setupServer(...createHandlers(fakes))
   server.listen({ onUnhandledRequest: 'error' })
-  const viaFakes = () => {
-    server.resetHandlers(...createHandlers(fakes))
-    return () => flow(fetch, s)
-  }
-  const viaConstant = () => {
-    server.resetHandlers(...constant)
-    return () => flow(fetch, s)
-  }
-  const viaConstantOne = () => {
-    server.resetHandlers(...constantOne)
-    return () => flow(fetch, s)
-  }
+  const fakeHandlers = createHandlers(fakes)
+  const runs = { fakes: fakeHandlers, constant, constantOne }
+  const kinds = Object.keys(runs) as Array<keyof typeof runs>
   // Warm-up: every path compiled before anything is timed.
-  const runs = { fakes: viaFakes, constant: viaConstant, constantOne: viaConstantOne }
-  for (const make of Object.values(runs)) {
-    const run = make()
-    for (let i = 0; i < Math.min(300, n); i++) await run()
+  for (const kind of kinds) {
+    server.resetHandlers(...runs[kind])
+    for (let i = 0; i < Math.min(300, n); i++) await flow(fetch, s)
   }
   const out: Array<{ msw: number; mswConstant: number; mswConstantOne: number; cpu: { msw: number; mswConstant: number; mswConstantOne: number } }> = []
-  const kinds = Object.keys(runs) as Array<keyof typeof runs>
   for (let r = 0; r < rounds; r++) {
-    // Which runs first turns: a later run of a round pays for the garbage of the earlier ones.
-    const result = {} as Record<keyof typeof runs, { flowsPerSecond: number; cpuFlowsPerSecond: number }>
-    for (let i = 0; i < kinds.length; i++) {
-      const kind = kinds[(r + i) % kinds.length]!
-      result[kind] = await timeFlows(n, runs[kind]())
+    // The kinds take turns, a chunk of flows each, and which goes first rotates: a shared
+    // machine's speed drifts within seconds, and a later run pays for the garbage of the earlier.
+    const spent = Object.fromEntries(kinds.map((k) => [k, { wall: 0, cpu: 0 }])) as Record<keyof typeof runs, { wall: number; cpu: number }>
+    for (let done = 0, turn = 0; done < n; done += FLOW_CHUNK, turn++) {
+      const count = Math.min(FLOW_CHUNK, n - done)
+      for (let i = 0; i < kinds.length; i++) {
+        const kind = kinds[(turn + i) % kinds.length]!
+        server.resetHandlers(...runs[kind])
+        const t = await timeFlows(count, () => flow(fetch, s))
+        spent[kind].wall += count / t.flowsPerSecond
+        spent[kind].cpu += count / t.cpuFlowsPerSecond
+      }
     }
+    const rate = (kind: keyof typeof runs, what: 'wall' | 'cpu') => n / spent[kind][what]
     out.push({
-      msw: result.fakes.flowsPerSecond,
-      mswConstant: result.constant.flowsPerSecond,
-      mswConstantOne: result.constantOne.flowsPerSecond,
-      cpu: { msw: result.fakes.cpuFlowsPerSecond, mswConstant: result.constant.cpuFlowsPerSecond, mswConstantOne: result.constantOne.cpuFlowsPerSecond },
+      msw: rate('fakes', 'wall'),
+      mswConstant: rate('constant', 'wall'),
+      mswConstantOne: rate('constantOne', 'wall'),
+      cpu: { msw: rate('fakes', 'cpu'), mswConstant: rate('constant', 'cpu'), mswConstantOne: rate('constantOne', 'cpu') },
     })
   }
   server.close()
