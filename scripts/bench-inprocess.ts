@@ -100,7 +100,9 @@ async function fetchFlows(p: ProviderId, rounds: number, n: number) {
   fakes.setConsent(p, 'allow')
   const s = providerSetup(fakes, p)
   const fakeFetch = createFetch(fakes)
-  for (let i = 0; i < 300; i++) await flow(fakeFetch, s)
+  // Warm-up, a round's worth: every path compiled and the request log (10,000 entries) full before
+  // anything is timed (after 300 flows, the first timed round was the slowest of three in every run).
+  for (let i = 0; i < n; i++) await flow(fakeFetch, s)
   const out: Array<{ createFetch: number; cpu: number }> = []
   for (let r = 0; r < rounds; r++) {
     const direct = await timeFlows(n, () => flow(fakeFetch, s))
