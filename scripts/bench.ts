@@ -10,10 +10,10 @@
  *             handler per origin; and, not a goal, one RegExp handler as the fakes register); and
  *             the same flows through `createFetch` (no msw)
  *   http      token and refresh endpoints of the standalone server under load (autocannon),
- *             against a bare node:http server doing the minimum a token endpoint does, measured
- *             before the first endpoint and after each one (each endpoint against the two runs
- *             beside it); and, not a goal, each server's own CPU time per request (where the
- *             throughput goes), and that of any answer of the fakes (oauth2's metadata document)
+ *             side by side with a bare node:http server doing the minimum a token endpoint does
+ *             (the two taking turns by one-second runs, BENCH_SECONDS of them each); and, not a
+ *             goal, each server's own CPU time per request (where the throughput goes), and that
+ *             of any answer of the fakes (oauth2's metadata document)
  *   conform   the conformance suite, all providers, reference client, wall time from the shell
  *   browser   the same with `--browser` (Debian's Chromium headless shell, or its full browser, through
  *             playwright-core, as the CLI picks it; skipped, and said so, where either is missing)
@@ -22,7 +22,7 @@
  *   sweep     the slowest write while 200k dead entries are swept (incremental; median of 3 runs), against one
  *             walk of the whole store
  *
- * Options: --only start,flows,… (default all), --quick (small counts), BENCH_SECONDS,
+ * Options: --only start,flows,… (default all), --quick (small counts), BENCH_SECONDS (one-second runs a side),
  * BENCH_CONNECTIONS and BENCH_GRANTS (codes and refresh tokens issued per provider; default: enough
  * for the measured ceiling's rate) for the http part. The built CLI is rebuilt first (`npm run build`).
  * The in-process parts and the http part's servers run in children bundled by esbuild (compiled as a
@@ -201,7 +201,7 @@ async function load(server: BenchServer, next: () => Req | undefined): Promise<L
   return { ...result, cpuUs: ((await server.cpu()) - before) / result.total }
 }
 
-async function run(url: string, next: () => Req | undefined, duration: number): Promise<Omit<Load, 'cpuUs'> & { total: number }> {
+async function run(url: string, next: () => Req | undefined, duration: number): Promise<Omit<Load, 'cpuUs'> & { total: number; seconds: number }> {
   const first = next()!
   const result = await autocannon({
     url,
@@ -217,7 +217,7 @@ async function run(url: string, next: () => Req | undefined, duration: number): 
       },
     ],
   })
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, total: result.requests.total }
+  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, total: result.requests.total, seconds: result.duration }
 }
 
 interface Grants {
@@ -256,65 +256,99 @@ async function benchServer(kind: 'fakes' | 'bare', grants: number, provider = ''
   }
 }
 
+/** What a server is loaded with: the server, and the next request to send (`undefined`: none left). */
+interface Side {
+  server: BenchServer
+  next: () => Req | undefined
+}
+
+/**
+ * The fakes' endpoint and the bare ceiling side by side: a warm-up second each, then `seconds`
+ * one-second runs each, the two taking turns and the one that goes first alternating. This VM's
+ * speed drifts by a third within minutes; runs of several seconds, one after the other, compared
+ * the drift as much as the servers (the same bare ceiling ranged 15,433–24,816 req/s within one
+ * run). Each side's rate is its requests over its runs' time, its CPU per request the server's
+ * own CPU time over those runs.
+ */
+async function sideBySide(fakes: Side, bare: Side): Promise<{ fakes: Load; bare: Load }> {
+  for (const side of [fakes, bare]) await run(side.server.info.url, side.next, 1)
+  const sums = [fakes, bare].map(() => ({ total: 0, seconds: 0, cpu: 0, errors: 0, non2xx: 0, p99: 0 }))
+  for (let turn = 0; turn < seconds; turn++) {
+    for (const k of turn % 2 === 0 ? [0, 1] : [1, 0]) {
+      const side = k === 0 ? fakes : bare
+      const before = await side.server.cpu()
+      const r = await run(side.server.info.url, side.next, 1)
+      const sum = sums[k]!
+      sum.cpu += (await side.server.cpu()) - before
+      sum.total += r.total
+      sum.seconds += r.seconds
+      sum.errors += r.errors
+      sum.non2xx += r.non2xx
+      sum.p99 = Math.max(sum.p99, r.p99)
+    }
+  }
+  const [f, b] = sums.map((x) => ({ rps: x.total / x.seconds, p99: x.p99, errors: x.errors, non2xx: x.non2xx, cpuUs: x.cpu / x.total }))
+  return { fakes: f!, bare: b! }
+}
+
 async function httpPart() {
-  console.error(`http: token and refresh endpoints under load (${connections} connections, ${seconds} s per run) against a bare node:http ceiling`)
+  console.error(`http: token and refresh endpoints under load (${connections} connections, ${seconds} one-second runs each) side by side with a bare node:http ceiling`)
   const form = (v: Record<string, string>) => new URLSearchParams(v).toString()
   const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
-  const ceilingRun = async () => {
-    const bare = await benchServer('bare', 0)
-    const r = await load(bare, () => ({ method: 'POST', path: '/token', headers: FORM, body: form({ grant_type: 'client_credentials', client_id: 'bench', client_secret: 'bench' }) }))
-    await stop(bare.child)
-    return r
-  }
-  // The ceiling drifts on a shared machine, by a third within minutes: it is measured before the
-  // first endpoint and after each one, and each endpoint is compared with the two runs beside it.
-  let previous = await ceilingRun()
-  console.error(`  bare ceiling ${f(previous.rps, 0)} req/s (${f(previous.cpuUs, 0)} µs a request)`)
+  const bareRequest = (): Req => ({ method: 'POST', path: '/token', headers: FORM, body: form({ grant_type: 'client_credentials', client_id: 'bench', client_secret: 'bench' }) })
+  // A first measure of the ceiling, to issue enough grants.
+  const first = await benchServer('bare', 0)
+  const ceiling = await load(first, bareRequest)
+  await stop(first.child)
+  console.error(`  bare ceiling ${f(ceiling.rps, 0)} req/s (${f(ceiling.cpuUs, 0)} µs a request)`)
   // Codes are single use and refresh tokens rotate: each request under load needs a grant of its
-  // own, for the warm-up second and the timed run, at up to the ceiling's rate (a fixed 60,000 ran
+  // own, for the warm-up second and the timed runs, at up to the ceiling's rate (a fixed 60,000 ran
   // out at 13,000 req/s, and the rest of the run answered invalid_grant). A third more than that.
-  const perProvider = Number(process.env.BENCH_GRANTS ?? Math.max(quick ? 20_000 : 60_000, Math.ceil(previous.rps * (seconds + 1) * 1.34)))
+  const perProvider = Number(process.env.BENCH_GRANTS ?? Math.max(quick ? 20_000 : 60_000, Math.ceil(ceiling.rps * (seconds + 1) * 1.34)))
   console.error(`  ${perProvider} codes and refresh tokens issued per provider`)
   const { createFakes } = await import('../mocks/fakes.ts')
   const catalogue = createFakes()
   const measured: Array<{ name: string; bare: { rps: number; cpuUs: number } } & Load> = []
-  const measure = async (name: string, fakes: BenchServer, next: () => Req | undefined) => {
-    const m = await load(fakes, next)
-    const after = await ceilingRun()
-    console.error(`  ${name}: ${f(m.rps, 0)} req/s; bare ceiling after it ${f(after.rps, 0)} req/s (${f(after.cpuUs, 0)} µs a request)`)
-    measured.push({ name, ...m, bare: { rps: (previous.rps + after.rps) / 2, cpuUs: (previous.cpuUs + after.cpuUs) / 2 } })
-    previous = after
+  const measure = async (name: string, fakes: Side, bare: Side) => {
+    const m = await sideBySide(fakes, bare)
+    console.error(`  ${name}: ${f(m.fakes.rps, 0)} req/s (${f(m.fakes.cpuUs, 0)} µs a request); bare beside it ${f(m.bare.rps, 0)} req/s (${f(m.bare.cpuUs, 0)} µs)`)
+    measured.push({ name, ...m.fakes, bare: { rps: m.bare.rps, cpuUs: m.bare.cpuUs } })
   }
   for (const provider of catalogue.providers) {
     const fakes = await benchServer('fakes', perProvider, provider)
+    // A bare server of its own per provider: it keeps what it issues, as the fakes do.
+    const bare = { server: await benchServer('bare', 0), next: bareRequest }
     const grants = fakes.info.grants[provider]!
     const def = catalogue.definition(provider)
     const demo = catalogue.demoClient(provider)
     const base = `/${provider}`
     const auth = { client_id: demo.clientId, client_secret: demo.clientSecret }
     let codeIndex = 0
-    await measure(`${provider}: token (authorization_code)`, fakes, () => {
+    const exchange = () => {
       const code = grants.codes[codeIndex++]
-      return code ? { method: 'POST', path: `${base}${def.endpoints.token}`, headers: FORM, body: form({ grant_type: 'authorization_code', code, redirect_uri: grants.redirectUri, ...auth }) } : undefined
-    })
+      return code ? ({ method: 'POST', path: `${base}${def.endpoints.token}`, headers: FORM, body: form({ grant_type: 'authorization_code', code, redirect_uri: grants.redirectUri, ...auth }) } as const) : undefined
+    }
+    await measure(`${provider}: token (authorization_code)`, { server: fakes, next: exchange }, bare)
     let refreshIndex = 0
-    await measure(`${provider}: refresh`, fakes, () => {
+    const refresh = () => {
       const token = grants.refreshTokens[refreshIndex++]
-      return token ? { method: 'POST', path: `${base}${def.endpoints.refresh}`, headers: FORM, body: form({ grant_type: 'refresh_token', refresh_token: token, ...auth }) } : undefined
-    })
+      return token ? ({ method: 'POST', path: `${base}${def.endpoints.refresh}`, headers: FORM, body: form({ grant_type: 'refresh_token', refresh_token: token, ...auth }) } as const) : undefined
+    }
+    await measure(`${provider}: refresh`, { server: fakes, next: refresh }, bare)
     await stop(fakes.child)
+    await stop(bare.server.child)
   }
   // Not a goal: the least any answer of the standalone fakes costs — the adapter, the routing, the
   // request log and the answer's headers, with no work of the endpoint's own (the generic
   // provider's metadata document: a constant). Its CPU per request against the bare token
   // endpoint's says how much of the ceiling is left for a token endpoint's own work.
   const floorServer = await benchServer('fakes', 0, 'oauth2')
+  const floorBare = await benchServer('bare', 0)
   const metadata = `/oauth2${catalogue.definition('oauth2').endpoints.metadata}`
-  const floor = await load(floorServer, () => ({ method: 'GET', path: metadata }))
+  const floor = await sideBySide({ server: floorServer, next: () => ({ method: 'GET', path: metadata }) }, { server: floorBare, next: bareRequest })
   await stop(floorServer.child)
-  const afterFloor = await ceilingRun()
-  console.error(`  any answer (oauth2 metadata GET): ${f(floor.rps, 0)} req/s; bare ceiling after it ${f(afterFloor.rps, 0)} req/s (${f(afterFloor.cpuUs, 0)} µs a request)`)
-  const floorBare = (previous.cpuUs + afterFloor.cpuUs) / 2
+  await stop(floorBare.child)
+  console.error(`  any answer (oauth2 metadata GET): ${f(floor.fakes.rps, 0)} req/s (${f(floor.fakes.cpuUs, 0)} µs a request); bare beside it ${f(floor.bare.rps, 0)} req/s (${f(floor.bare.cpuUs, 0)} µs)`)
   const notesOf = (m: Load) => [m.errors ? `${m.errors} errors` : '', m.non2xx ? `${m.non2xx} non-2xx` : ''].filter(Boolean).join(', ')
   for (const m of measured) {
     const notes = notesOf(m)
@@ -328,8 +362,8 @@ async function httpPart() {
     const notes = notesOf(m)
     row(`${m.name}: server CPU per request (µs)${notes ? ` (${notes})` : ''}`, f(m.cpuUs, 0), `bare ${f(m.bare.cpuUs, 0)}`, m.bare.cpuUs / m.cpuUs, 'diagnostic', null)
   }
-  const floorNotes = notesOf(floor)
-  row(`any answer of the fakes (oauth2 metadata GET): server CPU per request (µs)${floorNotes ? ` (${floorNotes})` : ''}`, f(floor.cpuUs, 0), `bare ${f(floorBare, 0)}`, floorBare / floor.cpuUs, 'diagnostic', null)
+  const floorNotes = notesOf(floor.fakes)
+  row(`any answer of the fakes (oauth2 metadata GET): server CPU per request (µs)${floorNotes ? ` (${floorNotes})` : ''}`, f(floor.fakes.cpuUs, 0), `bare ${f(floor.bare.cpuUs, 0)}`, floor.bare.cpuUs / floor.fakes.cpuUs, 'diagnostic', null)
 }
 
 /**
