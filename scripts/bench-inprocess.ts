@@ -57,9 +57,9 @@ async function flows(p: ProviderId, rounds: number, n: number) {
   const origins = [...new Set(Object.values(fakes.bases(p)).map((b) => new URL(b).origin))]
   const constant = origins.map((origin) => http.all(`${origin}/*`, constantAnswer))
   const constantOne = [http.all(new RegExp(`^(?:${origins.map((o) => `${escapeRegExp(o)}/.*`).join('|')})$`), constantAnswer)]
-  const server = setupServer(...createHandlers(fakes))
-  server.listen({ onUnhandledRequest: 'error' })
   const fakeHandlers = createHandlers(fakes)
+  const server = setupServer(...fakeHandlers)
+  server.listen({ onUnhandledRequest: 'error' })
   const runs = { fakes: fakeHandlers, constant, constantOne }
   const kinds = Object.keys(runs) as Array<keyof typeof runs>
   // Warm-up: every path compiled before anything is timed.
