@@ -10,6 +10,10 @@ import { zapierDemoClient } from '../fixtures/zapier.ts'
 import { csrfToken, wantsHtml } from '../mocks/dashboard/index.ts'
 import { listGrants } from '../mocks/dashboard/grants.ts'
 import { ExpiringStore } from '../mocks/engine/store.ts'
+import { bookingsyncProfile } from '../mocks/providers/bookingsync/profile.ts'
+import { calcomProfile } from '../mocks/providers/calcom/profile.ts'
+import { oauth2Profile } from '../mocks/providers/oauth2/profile.ts'
+import { zapierProfile } from '../mocks/providers/zapier/profile.ts'
 import { type RunningServer, startServer } from '../mocks/server.ts'
 
 const ZAPIER = { id: zapierDemoClient.clientId, secret: zapierDemoClient.clientSecret, redirect: zapierDemoClient.redirectUris[0]! }
@@ -145,6 +149,18 @@ describe('the dashboard forms', () => {
     expect((await post('/__admin/dashboard/reset', { provider: 'zapier', csrf: token() })).status).toBe(303)
     expect(server.fakes.consent('bookingsync')).toBe('ask')
     expect(server.fakes.requests()).toHaveLength(0)
+  })
+
+  it("the clock's buttons move a second past a lifetime: what was issued at that instant has expired at every provider's boundary", async () => {
+    // Doorkeeper keeps a token valid at exactly its lifetime (BookingSync), Zapier does not: moving
+    // by the lifetime alone left it to the real milliseconds between the issue and the click.
+    const lifetimes = { calcom: calcomProfile, bookingsync: bookingsyncProfile, zapier: zapierProfile, oauth2: { codeLifetimeSeconds: oauth2Profile.codeLifetimeSeconds, accessLifetimeSeconds: oauth2Profile.accessToken.lifetimeSeconds } }
+    for (const [p, life] of Object.entries(lifetimes)) {
+      const html = await (await fetch(`${server.url}/__admin/dashboard?provider=${p}`, { headers: HTML })).text()
+      const seconds = [...html.matchAll(/<button type="submit" name="seconds" value="(\d+)"/g)].map((m) => Number(m[1]))
+      expect(seconds.slice(0, 2), p).toEqual([life.codeLifetimeSeconds + 1, life.accessLifetimeSeconds + 1])
+      expect(/value="(\d+)" id="expire-access"/.exec(html)?.[1], p).toBe(String(life.accessLifetimeSeconds + 1))
+    }
   })
 
   it('answer bad input with 400 naming the field, and never run it', async () => {

@@ -198,7 +198,7 @@ function controls(ctx: MainView): RawHtml {
 <form method="post" action="${action('clock')}" id="clock-form">${hidden(ctx, p)}
 <div class="row">
 <button type="submit" name="seconds" value="${life.code + 1}" title="${`${title} codes live ${formatDuration(life.code * 1000)}`}">+${formatDuration((life.code + 1) * 1000)} <span class="muted">codes expire</span></button>
-<button type="submit" name="seconds" value="${life.access}" id="expire-access" title="${`${title} access tokens live ${formatDuration(life.access * 1000)}`}">+${formatDuration(life.access * 1000)} <span class="muted">access tokens expire</span></button>
+<button type="submit" name="seconds" value="${life.access + 1}" id="expire-access" title="${`${title} access tokens live ${formatDuration(life.access * 1000)}`}">+${formatDuration((life.access + 1) * 1000)} <span class="muted">access tokens expire</span></button>
 </div>
 <div class="row">
 <button type="submit" name="seconds" value="60">+1 min</button>
