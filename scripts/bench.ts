@@ -287,8 +287,8 @@ async function sideBySide(fakes: Side, bare: Side): Promise<{ fakes: Load; bare:
       sum.p99 = Math.max(sum.p99, r.p99)
     }
   }
-  const [f, b] = sums.map((x) => ({ rps: x.total / x.seconds, p99: x.p99, errors: x.errors, non2xx: x.non2xx, cpuUs: x.cpu / x.total }))
-  return { fakes: f!, bare: b! }
+  const [fakesLoad, bareLoad] = sums.map((x) => ({ rps: x.total / x.seconds, p99: x.p99, errors: x.errors, non2xx: x.non2xx, cpuUs: x.cpu / x.total }))
+  return { fakes: fakesLoad!, bare: bareLoad! }
 }
 
 async function httpPart() {
