@@ -3,12 +3,28 @@ import { z } from 'zod'
 import { latestGrant } from '../mocks/engine/authorize.ts'
 import { createClock } from '../mocks/engine/clock.ts'
 import { type ExchangeRecord, RequestLog } from '../mocks/engine/log.ts'
+import { AnswerError, ProviderError } from '../mocks/engine/errors.ts'
 import { randomAlphanumeric, safeEqual, signJwtHs256, verifyJwtHs256 } from '../mocks/engine/crypto.ts'
 import { escapeHtml, page, withParams } from '../mocks/engine/http.ts'
 import { issueTokens } from '../mocks/engine/oauth.ts'
 import { readParams, validateParams } from '../mocks/engine/params.ts'
 import { ExpiringStore, ORDER_SLOT, SWEEP_STEP, type StoredGrant, shardOf } from '../mocks/engine/store.ts'
 import { createFakes } from '../mocks/fakes.ts'
+
+describe('error answers', () => {
+  it('carry no stack frames (capturing one cost more than the rest of an error answer), and leave Error.stackTraceLimit as it was', () => {
+    const before = Error.stackTraceLimit
+    const error = new ProviderError(400, 'invalid_request', 'Missing grant_type parameter.')
+    expect(error).toBeInstanceOf(Error)
+    expect(error).toBeInstanceOf(AnswerError)
+    expect(error.message).toBe('Missing grant_type parameter.')
+    expect(error.name).toBe('ProviderError')
+    expect(error.stack).not.toMatch(/\n\s+at /)
+    expect(Error.stackTraceLimit).toBe(before)
+    // An ordinary error made after it still has its frames.
+    expect(new Error('a failure').stack).toMatch(/\n\s+at /)
+  })
+})
 
 describe('the clock', () => {
   it('follows its base time and moves forward with advance(seconds)', () => {

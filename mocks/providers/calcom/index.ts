@@ -13,7 +13,7 @@ import { calcomDefaultUserId, calcomDemoClient } from '../../../fixtures/calcom.
 import { type AuthorizeFailure, type AuthorizeProfile, handleAuthorizationRequest } from '../../engine/authorize.ts'
 import type { Client } from '../../engine/clients.ts'
 import { asciiFlat, jwtPart, randomBase64url, safeEqual, signJwtHs256, verifyJwtHs256 } from '../../engine/crypto.ts'
-import { ProviderError, reasonPhrase } from '../../engine/errors.ts'
+import { AnswerError, ProviderError, reasonPhrase } from '../../engine/errors.ts'
 import { bearerToken, json, textResponse } from '../../engine/http.ts'
 import { type TokenFormats, authenticateBearer, issueTokens, revokeRefreshTokensOf } from '../../engine/oauth.ts'
 import { type Params, lastValues } from '../../engine/params.ts'
@@ -288,8 +288,8 @@ async function legacyRefresh(rt: Rt, ctx: RequestContext): Promise<Response> {
 // OAuthService (4e0798577 → today): `apps/web` routes and API v2
 // ---------------------------------------------------------------------------------------------
 
-/** A service error: the OAuth code, its reason, its status (index 027e9710 `ErrorWithCode`). */
-class ServiceError extends Error {
+/** A service error: the OAuth code, its reason, its status (index 027e9710 `ErrorWithCode`). An answer: no stack (`AnswerError`). */
+class ServiceError extends AnswerError {
   constructor(
     readonly status: number,
     readonly error: string,
