@@ -5,6 +5,8 @@
  *                            so every request under load needs its own)
  *   bench-server.ts bare   → the ceiling: a bare node:http server doing the minimum a token
  *                            endpoint does (read body, parse params, random token, Map insert, JSON)
+ *   bench-server.ts adapter → the same work behind the fakes' node:http adapter (`listen`: the light
+ *                            web Request and Response, the Headers), with no provider behind it
  * Prints one JSON line `{url, grants}` on stdout once it listens; then, for each line `cpu` read on
  * stdin, one line `{"cpu": µs}`: the CPU time (user + system) this process has used so far.
  */
@@ -12,23 +14,30 @@ import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
+import { listen } from '../mocks/adapters/node-http.ts'
 import { issueAuthorizationCode } from '../mocks/engine/authorize.ts'
 import type { ProviderId } from '../mocks/engine/controls.ts'
+import { BUFFERED_BODY, textResponse } from '../mocks/engine/http.ts'
 import { startServer } from '../mocks/server.ts'
 
 const kind = process.argv[2]
 const count = Number(process.argv[3] ?? 50_000)
 
+const tokens = new Map<string, { clientId: string; at: number }>()
+/** The bare endpoint's work on a request body's text: its answer's text. */
+function bareToken(form: string): string {
+  const params = new URLSearchParams(form)
+  const token = randomBytes(32).toString('hex')
+  tokens.set(token, { clientId: params.get('client_id') ?? '', at: Date.now() })
+  return JSON.stringify({ access_token: token, token_type: 'bearer', expires_in: 7200 })
+}
+
 if (kind === 'bare') {
-  const tokens = new Map<string, { clientId: string; at: number }>()
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
-      const token = randomBytes(32).toString('hex')
-      tokens.set(token, { clientId: params.get('client_id') ?? '', at: Date.now() })
-      const body = JSON.stringify({ access_token: token, token_type: 'bearer', expires_in: 7200 })
+      const body = bareToken(Buffer.concat(chunks).toString('utf8'))
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
       res.end(body)
     })
@@ -37,6 +46,18 @@ if (kind === 'bare') {
     const { port } = server.address() as AddressInfo
     console.log(JSON.stringify({ url: `http://127.0.0.1:${port}`, grants: {} }))
   })
+} else if (kind === 'adapter') {
+  // What the engine reads a request's body from, and how it answers with text (mocks/engine/http.ts).
+  const running = await listen(
+    [
+      async (request) => {
+        const body = (request as Request & { [BUFFERED_BODY]: Uint8Array })[BUFFERED_BODY]
+        return textResponse(bareToken(Buffer.from(body).toString('utf8')), { headers: { 'content-type': 'application/json' } }, true)
+      },
+    ],
+    { port: 0 },
+  )
+  console.log(JSON.stringify({ url: running.url, grants: {} }))
 } else {
   const running = await startServer({ port: 0 })
   const grants: Record<string, { codes: string[]; refreshTokens: string[]; redirectUri: string }> = {}

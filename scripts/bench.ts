@@ -13,7 +13,8 @@
  *             side by side with a bare node:http server doing the minimum a token endpoint does
  *             (the two taking turns by one-second runs, BENCH_SECONDS of them each); and, not a
  *             goal, each server's own CPU time per request (where the throughput goes), and that
- *             of any answer of the fakes (oauth2's metadata document)
+ *             of the bare endpoint's work behind the fakes' node:http adapter, of any answer of the
+ *             fakes (oauth2's metadata document) and of a token request refused at once
  *   conform   the conformance suite, all providers, reference client, wall time from the shell
  *   browser   the same with `--browser` (Debian's Chromium headless shell, or its full browser, through
  *             playwright-core, as the CLI picks it; skipped, and said so, where either is missing)
@@ -232,7 +233,7 @@ interface BenchServer {
   cpu(): Promise<number>
 }
 
-async function benchServer(kind: 'fakes' | 'bare', grants: number, provider = ''): Promise<BenchServer> {
+async function benchServer(kind: 'fakes' | 'bare' | 'adapter', grants: number, provider = ''): Promise<BenchServer> {
   const child = spawn(process.execPath, [await bundled('bench-server'), kind, String(grants), provider], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout! })
   const waiting: Array<{ resolve(line: string): void; reject(error: Error): void }> = []
@@ -338,17 +339,28 @@ async function httpPart() {
     await stop(fakes.child)
     await stop(bare.server.child)
   }
-  // Not a goal: the least any answer of the standalone fakes costs — the adapter, the routing, the
-  // request log and the answer's headers, with no work of the endpoint's own (the generic
-  // provider's metadata document: a constant). Its CPU per request against the bare token
-  // endpoint's says how much of the ceiling is left for a token endpoint's own work.
+  // Not goals: where the ceiling goes before a token endpoint's own work, each side by side with a
+  // bare server. (1) The bare endpoint's work behind the fakes' node:http adapter, no provider
+  // behind it. (2) The least any answer of the standalone fakes costs — the adapter, the routing,
+  // the request log and the answer's headers, with no work of the endpoint's own (the generic
+  // provider's metadata document: a constant). (3) A token request the endpoint refuses before any
+  // grant is looked at (no grant_type: oauth2's 400): its body read, its parameters parsed, an
+  // error in the provider's shape.
+  const adapterServer = await benchServer('adapter', 0)
   const floorServer = await benchServer('fakes', 0, 'oauth2')
   const floorBare = await benchServer('bare', 0)
+  const adapter = await sideBySide({ server: adapterServer, next: bareRequest }, { server: floorBare, next: bareRequest })
+  await stop(adapterServer.child)
+  console.error(`  the bare endpoint's work behind the adapter: ${f(adapter.fakes.rps, 0)} req/s (${f(adapter.fakes.cpuUs, 0)} µs a request); bare beside it ${f(adapter.bare.rps, 0)} req/s (${f(adapter.bare.cpuUs, 0)} µs)`)
   const metadata = `/oauth2${catalogue.definition('oauth2').endpoints.metadata}`
   const floor = await sideBySide({ server: floorServer, next: () => ({ method: 'GET', path: metadata }) }, { server: floorBare, next: bareRequest })
+  console.error(`  any answer (oauth2 metadata GET): ${f(floor.fakes.rps, 0)} req/s (${f(floor.fakes.cpuUs, 0)} µs a request); bare beside it ${f(floor.bare.rps, 0)} req/s (${f(floor.bare.cpuUs, 0)} µs)`)
+  const oauth2Demo = catalogue.demoClient('oauth2')
+  const refusedRequest = (): Req => ({ method: 'POST', path: `/oauth2${catalogue.definition('oauth2').endpoints.token}`, headers: FORM, body: form({ code: 'x'.repeat(43), client_id: oauth2Demo.clientId, client_secret: oauth2Demo.clientSecret }) })
+  const refused = await sideBySide({ server: floorServer, next: refusedRequest }, { server: floorBare, next: bareRequest })
   await stop(floorServer.child)
   await stop(floorBare.child)
-  console.error(`  any answer (oauth2 metadata GET): ${f(floor.fakes.rps, 0)} req/s (${f(floor.fakes.cpuUs, 0)} µs a request); bare beside it ${f(floor.bare.rps, 0)} req/s (${f(floor.bare.cpuUs, 0)} µs)`)
+  console.error(`  a token request refused at once (oauth2, no grant_type): ${f(refused.fakes.rps, 0)} req/s (${f(refused.fakes.cpuUs, 0)} µs a request); bare beside it ${f(refused.bare.rps, 0)} req/s (${f(refused.bare.cpuUs, 0)} µs)`)
   const notesOf = (m: Load) => [m.errors ? `${m.errors} errors` : '', m.non2xx ? `${m.non2xx} non-2xx` : ''].filter(Boolean).join(', ')
   for (const m of measured) {
     const notes = notesOf(m)
@@ -362,8 +374,12 @@ async function httpPart() {
     const notes = notesOf(m)
     row(`${m.name}: server CPU per request (µs)${notes ? ` (${notes})` : ''}`, f(m.cpuUs, 0), `bare ${f(m.bare.cpuUs, 0)}`, m.bare.cpuUs / m.cpuUs, 'diagnostic', null)
   }
+  const adapterNotes = notesOf(adapter.fakes)
+  row(`the bare endpoint's work behind the fakes' node:http adapter: server CPU per request (µs)${adapterNotes ? ` (${adapterNotes})` : ''}`, f(adapter.fakes.cpuUs, 0), `bare ${f(adapter.bare.cpuUs, 0)}`, adapter.bare.cpuUs / adapter.fakes.cpuUs, 'diagnostic', null)
   const floorNotes = notesOf(floor.fakes)
   row(`any answer of the fakes (oauth2 metadata GET): server CPU per request (µs)${floorNotes ? ` (${floorNotes})` : ''}`, f(floor.fakes.cpuUs, 0), `bare ${f(floor.bare.cpuUs, 0)}`, floor.bare.cpuUs / floor.fakes.cpuUs, 'diagnostic', null)
+  // Every answer is a 400 by design: only transport errors are worth a note.
+  row(`a token request refused at once (oauth2, no grant_type: 400): server CPU per request (µs)${refused.fakes.errors ? ` (${refused.fakes.errors} errors)` : ''}`, f(refused.fakes.cpuUs, 0), `bare ${f(refused.bare.cpuUs, 0)}`, refused.bare.cpuUs / refused.fakes.cpuUs, 'diagnostic', null)
 }
 
 /**
