@@ -5,7 +5,7 @@ import { createClock } from '../mocks/engine/clock.ts'
 import { type ExchangeRecord, RequestLog } from '../mocks/engine/log.ts'
 import { AnswerError, ProviderError } from '../mocks/engine/errors.ts'
 import { randomAlphanumeric, safeEqual, signJwtHs256, verifyJwtHs256 } from '../mocks/engine/crypto.ts'
-import { escapeHtml, page, withParams } from '../mocks/engine/http.ts'
+import { BUFFERED_BODY, PARSED_URL, escapeHtml, lightRequest, page, requestUrl, withParams } from '../mocks/engine/http.ts'
 import { issueTokens } from '../mocks/engine/oauth.ts'
 import { readParams, validateParams } from '../mocks/engine/params.ts'
 import { ExpiringStore, ORDER_SLOT, SWEEP_STEP, type StoredGrant, shardOf } from '../mocks/engine/store.ts'
@@ -359,6 +359,34 @@ describe('crypto helpers', () => {
     const t = randomAlphanumeric(30)
     expect(t).toMatch(/^[A-Za-z0-9]{30}$/)
     expect(randomAlphanumeric(30)).not.toBe(t)
+  })
+})
+
+describe('the light Request', () => {
+  it('is a Request with the given url, method and headers; its other members come from a real Request built on first use', async () => {
+    const headers = new Headers({ 'content-type': 'application/x-www-form-urlencoded' })
+    const parsed = new URL('https://fakes.example/token?x=1')
+    const body = new TextEncoder().encode('grant_type=client_credentials')
+    const request = lightRequest(parsed.href, 'POST', headers, body, parsed)
+    expect(request).toBeInstanceOf(Request)
+    expect([request.url, request.method, request.headers]).toEqual([parsed.href, 'POST', headers])
+    expect(request.headers).toBe(headers)
+    expect((request as Request & { [BUFFERED_BODY]: Uint8Array })[BUFFERED_BODY]).toBe(body)
+    expect((request as Request & { [PARSED_URL]: URL })[PARSED_URL]).toBe(parsed)
+    expect(requestUrl(request)).toBe(parsed)
+    // Read-only, as a Request's own are.
+    expect(() => Object.assign(request, { method: 'GET' })).toThrow(TypeError)
+    expect(request.method).toBe('POST')
+    expect(request.redirect).toBe('follow')
+    const copy = request.clone()
+    expect(await request.text()).toBe('grant_type=client_credentials')
+    expect(await copy.text()).toBe('grant_type=client_credentials')
+    expect(request.bodyUsed).toBe(true)
+  })
+
+  it('without a parsed URL, parses its url when asked', () => {
+    const request = lightRequest('https://fakes.example/a?b=c', 'GET', new Headers(), new Uint8Array(0))
+    expect(requestUrl(request).searchParams.get('b')).toBe('c')
   })
 })
 
