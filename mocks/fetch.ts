@@ -1,4 +1,4 @@
-import { lightRequest } from './engine/http.ts'
+import { lightRequest, setFetchedFrom } from './engine/http.ts'
 import type { ProviderApp } from './engine/provider.ts'
 import type { Fakes } from './fakes.ts'
 
@@ -90,7 +90,7 @@ export function createFetch(fakes: Fakes, options: CreateFetchOptions = {}): typ
       const response = (await app(lightRequest(url.href, method, headers, body ?? new Uint8Array(0), url)))!
       signal?.throwIfAborted()
       const location = response.headers.get('location')
-      if (!REDIRECTS.has(response.status) || location === null || redirect === 'manual') return answered(response, url, hops > 0)
+      if (!REDIRECTS.has(response.status) || location === null || redirect === 'manual') return setFetchedFrom(response, url.href, hops > 0)
       if (redirect === 'error') throw new TypeError('fetch failed', { cause: new Error('unexpected redirect') })
       if (hops === 20) throw new TypeError('fetch failed', { cause: new Error('redirect count exceeded') })
       const next = new URL(location, url)
@@ -110,11 +110,4 @@ export function createFetch(fakes: Fakes, options: CreateFetchOptions = {}): typ
   }
 
   return fakeFetch as typeof fetch
-}
-
-/** fetch's `url` (the last URL of the chain) and `redirected` on an answer. */
-function answered(response: Response, url: URL, redirected: boolean): Response {
-  Object.defineProperty(response, 'url', { value: url.href, configurable: true })
-  Object.defineProperty(response, 'redirected', { value: redirected, configurable: true })
-  return response
 }

@@ -45,6 +45,7 @@ describe('createFetch', () => {
       body: new URLSearchParams({ grant_type: 'authorization_code', code, client_id: calcom.clientId, client_secret: calcom.clientSecret, redirect_uri: redirectUri }),
     })
     expect(token.status).toBe(200)
+    expect([token.url, token.redirected]).toEqual(['https://app.cal.com/api/auth/oauth/token', false])
     expect(token.headers.get('cache-control')).toBe('no-store')
     const tokens = (await token.json()) as { access_token: string; refresh_token: string; token_type: string }
     expect(tokens.token_type).toBe('bearer')
@@ -86,6 +87,18 @@ describe('createFetch', () => {
     const stubbed = createFetch(fakes, { fallback })
     expect(await (await stubbed('https://example.org/x', { method: 'PUT' })).text()).toBe('stub')
     expect(fallback).toHaveBeenCalledWith('https://example.org/x', { method: 'PUT' })
+  })
+
+  it('follows a redirect within the fakes: the answer says the URL it came from and that it was redirected (BookingSync’s out-of-band code page)', async () => {
+    fakes.reset()
+    fakes.setConsent('bookingsync', 'allow')
+    const fetch = createFetch(fakes)
+    const bookingsync = fakes.demoClient('bookingsync')
+    const page = await fetch(`https://www.bookingsync.com/oauth/authorize?client_id=${bookingsync.clientId}&redirect_uri=${encodeURIComponent('urn:ietf:wg:oauth:2.0:oob')}&response_type=code&scope=public`)
+    expect(page.status).toBe(200)
+    expect(page.redirected).toBe(true)
+    expect(page.url).toMatch(/^https:\/\/www\.bookingsync\.com\/oauth\/authorize\/[0-9a-f]{64}$/)
+    expect(await page.text()).toContain('id="authorization_code"')
   })
 
   it('follows a redirect out of the fakes with the real fetch, as fetch does (the client’s callback)', async () => {

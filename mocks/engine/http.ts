@@ -17,8 +17,8 @@ export const TEXT_BODY: unique symbol = Symbol.for('oauth-fakes.text-body')
  * already used if the text was read). The node:http adapter never needs that real Response — it
  * sends `TEXT_BODY` — and an undici Response with its body stream costs more than the token
  * endpoint's own work (`npm run bench`). In-process, msw reads `body` and gets the real thing.
- * `instanceof Response` holds. `url` and `redirected` can be redefined (`createFetch` sets them,
- * as fetch does).
+ * `instanceof Response` holds. `url` and `redirected` are `''` and `false` until `createFetch`
+ * sets them, as fetch does (`setFetchedFrom`).
  */
 export function textResponse(text: string, init: ResponseInit = {}, fresh = false): Response {
   const status = init.status ?? 200
@@ -32,8 +32,27 @@ export function textResponse(text: string, init: ResponseInit = {}, fresh = fals
   light[STATUS_TEXT] = init.statusText ?? ''
   light[HEADERS] = headers
   light[TEXT_BODY] = text
+  light[RESPONSE_URL] = ''
+  light[REDIRECTED] = false
   if (fresh) light[FRESH_TEXT] = true
   return light as unknown as Response
+}
+
+/**
+ * Sets fetch's `url` (the last URL of a redirect chain) and `redirected` on an answer, as
+ * `createFetch` does: fields of a light Response (defining two own properties cost more), own
+ * properties of any other.
+ */
+export function setFetchedFrom(response: Response, url: string, redirected: boolean): Response {
+  if (Object.getPrototypeOf(response) === lightResponseProto) {
+    const light = response as unknown as LightResponse
+    light[RESPONSE_URL] = url
+    light[REDIRECTED] = redirected
+  } else {
+    Object.defineProperty(response, 'url', { value: url, configurable: true })
+    Object.defineProperty(response, 'redirected', { value: redirected, configurable: true })
+  }
+  return response
 }
 
 /**
@@ -42,6 +61,8 @@ export function textResponse(text: string, init: ResponseInit = {}, fresh = fals
  */
 export const FRESH_TEXT: unique symbol = Symbol.for('oauth-fakes.fresh-text')
 const STATUS = Symbol('status')
+const RESPONSE_URL = Symbol('url')
+const REDIRECTED = Symbol('redirected')
 const STATUS_TEXT = Symbol('statusText')
 const HEADERS = Symbol('headers')
 
@@ -55,6 +76,8 @@ type LightResponse = {
   [STATUS_TEXT]: string
   [HEADERS]: Headers
   [TEXT_BODY]: string
+  [RESPONSE_URL]: string
+  [REDIRECTED]: boolean
   [FRESH_TEXT]?: true
   [REAL_RESPONSE]?: Response
   [BODY_USED]?: true
@@ -104,9 +127,9 @@ function lightResponsePrototype(): object {
   getter('statusText', (self) => self[STATUS_TEXT])
   getter('headers', (self) => self[HEADERS])
   getter('ok', (self) => self[STATUS] >= 200 && self[STATUS] < 300)
-  getter('redirected', () => false)
+  getter('redirected', (self) => self[REDIRECTED])
   getter('type', () => 'default')
-  getter('url', () => '')
+  getter('url', (self) => self[RESPONSE_URL])
   Object.defineProperty(proto, 'bodyUsed', {
     get(this: LightResponse) {
       return this[REAL_RESPONSE]?.bodyUsed ?? this[BODY_USED] === true
