@@ -24,6 +24,18 @@ describe('error answers', () => {
     // An ordinary error made after it still has its frames.
     expect(new Error('a failure').stack).toMatch(/\n\s+at /)
   })
+
+  it('are made all the same where Error.stackTraceLimit cannot be changed (frozen intrinsics)', () => {
+    const original = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')!
+    Object.defineProperty(Error, 'stackTraceLimit', { ...original, writable: false })
+    try {
+      const error = new ProviderError(401, 'invalid_client', 'Client authentication failed.')
+      expect(error.message).toBe('Client authentication failed.')
+      expect(Error.stackTraceLimit).toBe(original.value)
+    } finally {
+      Object.defineProperty(Error, 'stackTraceLimit', original)
+    }
+  })
 })
 
 describe('the clock', () => {

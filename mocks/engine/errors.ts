@@ -38,11 +38,12 @@ export type ErrorCode =
 export class AnswerError extends Error {
   constructor(message: string) {
     const limit = Error.stackTraceLimit
-    Error.stackTraceLimit = 0
+    // Where the limit cannot be changed (frozen intrinsics), the error keeps its stack, and is made all the same.
+    const lowered = Reflect.set(Error, 'stackTraceLimit', 0)
     try {
       super(message)
     } finally {
-      Error.stackTraceLimit = limit
+      if (lowered) Error.stackTraceLimit = limit
     }
   }
 }
