@@ -116,13 +116,8 @@ function lightResponsePrototype(): object {
   own('json', (_, text) => JSON.parse(text) as unknown)
   own('bytes', (_, text) => new Uint8Array(Buffer.from(text, 'utf8')))
   own('arrayBuffer', (_, text) => new Uint8Array(Buffer.from(text, 'utf8')).buffer)
-  // Own values of a light Response; `url` and `redirected` can be shadowed (`createFetch` defines them on the object).
-  const getter = (name: string, get: (self: LightResponse) => unknown) =>
-    Object.defineProperty(proto, name, {
-      get(this: LightResponse) {
-        return get(this)
-      },
-    })
+  // Own values of a light Response (`url` and `redirected`: what `setFetchedFrom` set).
+  const getter = (name: string, get: (self: LightResponse) => unknown) => defineGetter(proto, name, get)
   getter('status', (self) => self[STATUS])
   getter('statusText', (self) => self[STATUS_TEXT])
   getter('headers', (self) => self[HEADERS])
@@ -130,11 +125,7 @@ function lightResponsePrototype(): object {
   getter('redirected', (self) => self[REDIRECTED])
   getter('type', () => 'default')
   getter('url', (self) => self[RESPONSE_URL])
-  Object.defineProperty(proto, 'bodyUsed', {
-    get(this: LightResponse) {
-      return this[REAL_RESPONSE]?.bodyUsed ?? this[BODY_USED] === true
-    },
-  })
+  getter('bodyUsed', (self) => self[REAL_RESPONSE]?.bodyUsed ?? self[BODY_USED] === true)
   lightResponseProto = proto
   return proto
 }
@@ -198,17 +189,21 @@ function lightRequestPrototype(): object {
     ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text', 'clone'],
     realRequest,
   )
-  const getter = (name: string, get: (self: LightRequest) => unknown) =>
-    Object.defineProperty(proto, name, {
-      get(this: LightRequest) {
-        return get(this)
-      },
-    })
+  const getter = (name: string, get: (self: LightRequest) => unknown) => defineGetter(proto, name, get)
   getter('url', (self) => self[REQUEST_URL])
   getter('method', (self) => self[REQUEST_METHOD])
   getter('headers', (self) => self[REQUEST_HEADERS])
   lightRequestProto = proto
   return proto
+}
+
+/** A getter `name` on `proto` answering `get(this)`: how a light Request or Response reads its own fields. */
+function defineGetter<Self>(proto: object, name: string, get: (self: Self) => unknown): void {
+  Object.defineProperty(proto, name, {
+    get(this: Self) {
+      return get(this)
+    },
+  })
 }
 
 /**
